@@ -37,9 +37,14 @@ LIB_SRC := $(wildcard lib/*.c)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 LIB_A := $(BUILD)/libokg.a
 
+# Each program directory holds one binary (main.c) plus modules that unit tests link too.
 NODESIM_SRC := $(wildcard test/nodesim/*.c)
 NODESIM_OBJ := $(NODESIM_SRC:%.c=$(BUILD)/%.o)
-NODESIM_LIB_OBJ := $(filter-out $(BUILD)/test/nodesim/main.o,$(NODESIM_OBJ))
+WEBHOOK_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard webhook/*.c))
+CONTROLLER_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard controller/*.c))
+CERTS_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard certs/*.c))
+PROGRAM_OBJ := $(NODESIM_OBJ) $(WEBHOOK_OBJ) $(CONTROLLER_OBJ) $(CERTS_OBJ)
+MODULE_OBJ := $(filter-out %/main.o,$(PROGRAM_OBJ))
 
 UNIT_SRC := $(wildcard test/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:test/unit/%.c=$(BUILD)/test/%)
@@ -53,8 +58,11 @@ FUZZ_REPLAY := $(FUZZ_SRC:test/fuzz/%.c=$(BUILD)/fuzz-replay/%)
 FUZZ_BIN := $(FUZZ_SRC:test/fuzz/%.c=build/fuzz/%)
 
 BINS := $(BUILD)/okg-nodesim
+BINS += $(if $(wildcard webhook/main.c),$(BUILD)/okg-webhook)
+BINS += $(if $(wildcard controller/main.c),$(BUILD)/okg-controller)
+BINS += $(if $(wildcard certs/main.c),$(BUILD)/okg-certs)
 
-.PHONY: all deps test test-unit test-fuzz-replay test-e2e bench fuzz lint format demo clean kube
+.PHONY: all deps bench-% test test-unit test-fuzz-replay test-e2e bench fuzz lint format demo clean kube
 all: $(BINS)
 
 # Dependencies: installed by hack/install-deps.sh (prints the exact command when not root).
@@ -75,12 +83,24 @@ $(BUILD)/okg-nodesim: $(NODESIM_OBJ) $(LIB_A)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/test/%: $(BUILD)/test/unit/%.o $(UNIT_SUPPORT_OBJ) $(NODESIM_LIB_OBJ) $(LIB_A)
+$(BUILD)/okg-webhook: $(WEBHOOK_OBJ) $(LIB_A)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/okg-controller: $(CONTROLLER_OBJ) $(LIB_A)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/okg-certs: $(CERTS_OBJ) $(LIB_A)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/test/%: $(BUILD)/test/unit/%.o $(UNIT_SUPPORT_OBJ) $(MODULE_OBJ) $(LIB_A)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 
-$(BUILD)/fuzz-replay/%: $(BUILD)/test/fuzz/%.o $(BUILD)/test/fuzz/replay_main.o $(LIB_A)
+$(BUILD)/fuzz-replay/%: $(BUILD)/test/fuzz/%.o $(BUILD)/test/fuzz/replay_main.o $(MODULE_OBJ) $(LIB_A)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -102,10 +122,11 @@ test-e2e: all
 # --- fuzzing (libFuzzer, clang) ---------------------------------------------------------------
 FUZZ_SECONDS ?= 60
 FUZZ_FLAGS := -fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer -g -O1
-build/fuzz/%: test/fuzz/%.c $(LIB_SRC) $(DEPS_OK)
+FUZZ_MODULE_SRC = $(filter-out %/main.c,$(wildcard webhook/*.c controller/*.c certs/*.c test/nodesim/*.c))
+build/fuzz/%: test/fuzz/%.c $(LIB_SRC) $(FUZZ_MODULE_SRC) $(DEPS_OK)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  FUZZ    $@")
-	$(Q)clang $(STD) -I. $(PKG_CFLAGS) $(FUZZ_FLAGS) -o $@ $< $(LIB_SRC) $(LDLIBS)
+	$(Q)clang $(STD) -I. $(PKG_CFLAGS) $(FUZZ_FLAGS) -o $@ $< $(LIB_SRC) $(FUZZ_MODULE_SRC) $(LDLIBS)
 
 fuzz: $(FUZZ_BIN)
 	$(Q)for f in $(FUZZ_BIN); do n=$${f##*/}; mkdir -p test/fuzz/corpus/$$n; \
@@ -113,6 +134,10 @@ fuzz: $(FUZZ_BIN)
 		$$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 test/fuzz/corpus/$$n || exit 1; done
 
 # --- benchmarks ---------------------------------------------------------------------------------
+bench-%: all
+	$(Q)hack/install-deps.sh --with-bench
+	$(Q)bench/$*.sh
+
 bench: all
 	$(Q)hack/install-deps.sh --with-bench
 	$(Q)if ls bench/*.sh >/dev/null 2>&1; then for b in bench/*.sh; do $$b || exit 1; done; \
@@ -136,4 +161,4 @@ demo: all
 clean:
 	rm -rf build
 
--include $(LIB_OBJ:.o=.d) $(NODESIM_OBJ:.o=.d) $(UNIT_SRC:test/unit/%.c=$(BUILD)/test/unit/%.d)
+-include $(LIB_OBJ:.o=.d) $(PROGRAM_OBJ:.o=.d) $(UNIT_SRC:test/unit/%.c=$(BUILD)/test/unit/%.d)

@@ -134,7 +134,7 @@ int cfg_parse(const struct cfg_opt *opts, size_t n, int argc, char **argv, FILE 
 	}
 	if (err && errlen) {
 		snprintf(err, errlen, "%s", errs.data ? errs.data : "");
-		if (errs.len && err[strlen(err) - 1] == '\n')
+		if (err[0] && err[strlen(err) - 1] == '\n')
 			err[strlen(err) - 1] = '\0';
 	}
 	buf_free(&errs);

@@ -513,7 +513,7 @@ static void bind_pod(const cJSON *obj)
 	struct kube_resp resp;
 	int best = 0, r;
 
-	if (!opt_bind || !ns || !name || jobj(meta, "deletionTimestamp"))
+	if (!opt_bind || !ns || !name || cJSON_IsString(jobj(meta, "deletionTimestamp")))
 		return;
 	if (sched && strcmp(sched, "default-scheduler") != 0)
 		return;
@@ -540,7 +540,7 @@ static void handle_upsert(const cJSON *obj)
 	const char *ns = jstr(meta, "namespace"), *name = jstr(meta, "name");
 	const char *uid = jstr(meta, "uid"), *node = jstr(spec, "nodeName");
 	const char *phase = jstr(jobj(obj, "status"), "phase");
-	bool deleting = jobj(meta, "deletionTimestamp") != NULL;
+	bool deleting = cJSON_IsString(jobj(meta, "deletionTimestamp"));
 	struct pod *p;
 
 	if (!ns || !name || !uid)

@@ -44,6 +44,25 @@ static int strv_push(struct strv *s, char *owned)
 	return 0;
 }
 
+/* Sets "NAME=value" (owned): a later definition of a name replaces the earlier one, as in the
+ * kubelet, so a pod's own PATH or HOME wins over the runtime's. */
+static int env_set(struct strv *s, char *owned)
+{
+	size_t nl;
+
+	if (!owned)
+		return -ENOMEM;
+	nl = strcspn(owned, "=");
+	for (size_t i = 0; i < s->n; i++) {
+		if (strncmp(s->v[i], owned, nl) == 0 && s->v[i][nl] == '=') {
+			free(s->v[i]);
+			s->v[i] = owned;
+			return 0;
+		}
+	}
+	return strv_push(s, owned);
+}
+
 static char **strv_take(struct strv *s)
 {
 	char **v = s->v;
@@ -120,7 +139,7 @@ int ps_image_map_from_doc(const cJSON *doc, struct ps_image_map *out, char *err,
 			if (!cJSON_IsString(a)) {
 				snprintf(err, errlen,
 					 "images[%zu].command: every entry is a string", i);
-				free(strv_take(&argv));
+				strv_free(strv_take(&argv));
 				r = -EINVAL;
 				goto fail;
 			}
@@ -154,7 +173,7 @@ int ps_image_map_load(const char *path, struct ps_image_map *out, char *err, siz
 	memset(out, 0, sizeof(*out));
 	r = yj_parse_file(path, &doc, inner, sizeof(inner));
 	if (r < 0) {
-		snprintf(err, errlen, "%s: %s", path, inner);
+		snprintf(err, errlen, "%s", inner); /* inner starts with "<path>: " */
 		return r;
 	}
 	r = ps_image_map_from_doc(doc, out, inner, sizeof(inner));
@@ -279,13 +298,13 @@ static int build_env(const cJSON *pod, const cJSON *ctr, const char *pod_ip, con
 	/* What every container gets from its runtime. */
 	snprintf(line, sizeof(line),
 		 "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
-	r = strv_push(&env, strdup(line));
+	r = env_set(&env, strdup(line));
 	snprintf(line, sizeof(line), "HOSTNAME=%s", name ? name : "");
 	if (!r)
-		r = strv_push(&env, strdup(line));
+		r = env_set(&env, strdup(line));
 	snprintf(line, sizeof(line), "HOME=/root");
 	if (!r)
-		r = strv_push(&env, strdup(line));
+		r = env_set(&env, strdup(line));
 	cJSON_ArrayForEach(e, list)
 	{
 		const char *n = jstr(e, "name");
@@ -311,7 +330,7 @@ static int build_env(const cJSON *pod, const cJSON *ctr, const char *pod_ip, con
 		}
 		snprintf(line, sizeof(line), "%s=%s", n, expanded);
 		free(expanded);
-		r = strv_push(&env, strdup(line));
+		r = env_set(&env, strdup(line));
 	}
 	if (r < 0) {
 		strv_free(strv_take(&env));
@@ -418,7 +437,7 @@ int ps_pod_parse(const cJSON *pod, const struct ps_image_map *map, const char *p
 	out->scheduler = dup_opt(sched ? sched : "default-scheduler", &fail);
 	out->restart_policy = dup_opt(rp ? rp : "Always", &fail);
 	out->phase = dup_opt(jstr(jobj(pod, "status"), "phase"), &fail);
-	out->deleting = jobj(meta, "deletionTimestamp") != NULL;
+	out->deleting = cJSON_IsString(jobj(meta, "deletionTimestamp"));
 	out->grace_s = 30;
 	g = jobj(spec, "terminationGracePeriodSeconds");
 	if (cJSON_IsNumber(g))
