@@ -236,7 +236,7 @@ void kube_parse_status(const char *body, size_t len, char *reason, size_t reason
 			snprintf(reason, reason_len, "%s", r->valuestring);
 		if (cJSON_IsString(m) && m->valuestring && message_len)
 			snprintf(message, message_len, "%s", m->valuestring);
-	} else if (!root && message_len) {
+	} else if (!cJSON_IsObject(root) && message_len) {
 		/* Not JSON (a proxy's page, plain text): keep a printable prefix. */
 		size_t n = len < message_len - 1 ? len : message_len - 1;
 
@@ -711,7 +711,7 @@ int kube_watch(struct kube_client *kc, const char *path, long timeout_s, wf_even
 	r = perform(kc, "GET", path, NULL, NULL, 0, timeout_s * 1000L, &x, 0, &cc, errbuf);
 	if (r == KUBE_ETIMEDOUT && x.status >= 200 && x.status < 300)
 		r = 0; /* the client-side bound ended a healthy stream: re-watch */
-	if (r == 0 && x.status >= 200 && x.status < 300)
+	if (r == 0 && cc == CURLE_OK && x.status >= 200 && x.status < 300) /* not cut by timeout */
 		r = wf_finish(&wf, watch_filter, &wc);
 	if (r == -EBADMSG) {
 		snprintf(errbuf, sizeof(errbuf), "watch stream: %s", wf.err);
