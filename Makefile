@@ -43,7 +43,8 @@ NODESIM_OBJ := $(NODESIM_SRC:%.c=$(BUILD)/%.o)
 WEBHOOK_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard webhook/*.c))
 CONTROLLER_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard controller/*.c))
 CERTS_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard certs/*.c))
-PROGRAM_OBJ := $(NODESIM_OBJ) $(WEBHOOK_OBJ) $(CONTROLLER_OBJ) $(CERTS_OBJ)
+PROBE_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard probe/*.c))
+PROGRAM_OBJ := $(NODESIM_OBJ) $(WEBHOOK_OBJ) $(CONTROLLER_OBJ) $(CERTS_OBJ) $(PROBE_OBJ)
 MODULE_OBJ := $(filter-out %/main.o,$(PROGRAM_OBJ))
 
 UNIT_SRC := $(wildcard test/unit/test_*.c)
@@ -61,6 +62,7 @@ BINS := $(BUILD)/okg-nodesim
 BINS += $(if $(wildcard webhook/main.c),$(BUILD)/okg-webhook)
 BINS += $(if $(wildcard controller/main.c),$(BUILD)/okg-controller)
 BINS += $(if $(wildcard certs/main.c),$(BUILD)/okg-certs)
+BINS += $(if $(wildcard probe/main.c),$(BUILD)/okg-probe)
 
 .PHONY: all deps bench-% test test-unit test-fuzz-replay test-e2e bench fuzz lint format demo clean kube
 all: $(BINS)
@@ -95,6 +97,10 @@ $(BUILD)/okg-certs: $(CERTS_OBJ) $(LIB_A)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
 
+$(BUILD)/okg-probe: $(PROBE_OBJ) $(LIB_A)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
+
 $(BUILD)/test/%: $(BUILD)/test/unit/%.o $(UNIT_SUPPORT_OBJ) $(MODULE_OBJ) $(LIB_A)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  LD      $@")
@@ -122,7 +128,7 @@ test-e2e: all
 # --- fuzzing (libFuzzer, clang) ---------------------------------------------------------------
 FUZZ_SECONDS ?= 60
 FUZZ_FLAGS := -fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer -g -O1
-FUZZ_MODULE_SRC = $(filter-out %/main.c,$(wildcard webhook/*.c controller/*.c certs/*.c test/nodesim/*.c))
+FUZZ_MODULE_SRC = $(filter-out %/main.c,$(wildcard webhook/*.c controller/*.c certs/*.c probe/*.c test/nodesim/*.c))
 build/fuzz/%: test/fuzz/%.c $(LIB_SRC) $(FUZZ_MODULE_SRC) $(DEPS_OK)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  FUZZ    $@")

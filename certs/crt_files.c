@@ -101,8 +101,8 @@ int crt_write_dir(const char *dir, const struct crt_material *m, int *written, c
 {
 	int r;
 
-	if (!dir || !dir[0] || !m || !m->tls_crt || !m->tls_key || !m->ca_crt || !written ||
-	    !err || !errlen)
+	if (!dir || !dir[0] || !m || !m->tls_crt || !m->tls_key || !m->ca_crt || !written || !err ||
+	    !errlen)
 		return -EINVAL;
 	*written = 0;
 	err[0] = '\0';

@@ -82,8 +82,8 @@ int crt_secret_read(const cJSON *secret, struct crt_material *out, char *warn, s
 		if (why) {
 			wipe_free(dec, len);
 			if (!warn[0])
-				snprintf(warn, warnlen, "data[%s] %s, treated as absent", slots[i].key,
-					 why);
+				snprintf(warn, warnlen, "data[%s] %s, treated as absent",
+					 slots[i].key, why);
 			continue;
 		}
 		*slot(&m, i) = dec;

@@ -10,7 +10,7 @@
 #include <stddef.h>
 
 #define CRT_MAX_BUNDLE 8 /* certificates kept in a CA bundle (current + old ones in overlap) */
-#define CRT_MAX_PEM	   (64u * 1024u) /* one PEM text (bundle, key) read from a Secret */
+#define CRT_MAX_PEM    (64u * 1024u) /* one PEM text (bundle, key) read from a Secret */
 
 /* Certificate blocks, each a normalized NUL-terminated PEM string owned by the list. */
 struct crt_pems {

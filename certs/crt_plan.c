@@ -137,7 +137,7 @@ void crt_names_free(struct crt_names *n)
 int crt_names_build(const char *service, const char *ns, const char *extra_dns,
 		    const char *extra_ip, struct crt_names *out, char *err, size_t errlen)
 {
-	static const char *const suffixes[] = {"", ".%s", ".%s.svc", ".%s.svc.cluster.local"};
+	static const char *const suffixes[] = {NULL, "", ".svc", ".svc.cluster.local"};
 	struct crt_names nm;
 	char name[320];
 	int r = 0;
@@ -156,10 +156,10 @@ int crt_names_build(const char *service, const char *ns, const char *extra_dns,
 		return -EINVAL;
 	}
 	for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]) && r == 0; i++) {
-		int n = snprintf(name, sizeof(name), "%s", service);
-
-		if (i > 0)
-			snprintf(name + n, sizeof(name) - (size_t)n, suffixes[i], ns);
+		if (suffixes[i])
+			snprintf(name, sizeof(name), "%s.%s%s", service, ns, suffixes[i]);
+		else
+			snprintf(name, sizeof(name), "%s", service);
 		r = names_add(&nm.dns, &nm.n_dns, name, strlen(name));
 	}
 	if (r == 0)
@@ -259,8 +259,7 @@ static int find_ca(const struct crt_pems *bundle, const char *key)
 	return -1;
 }
 
-int crt_decide(const struct crt_material *cur, const struct crt_policy *pol,
-	       struct crt_decision *d)
+int crt_decide(const struct crt_material *cur, const struct crt_policy *pol, struct crt_decision *d)
 {
 	struct crt_pems bundle = {NULL, 0};
 	struct crt_cert_info ca, leaf;
@@ -279,6 +278,7 @@ int crt_decide(const struct crt_material *cur, const struct crt_policy *pol,
 	r = crt_pem_split(cur->ca_crt, 64, &bundle);
 	if (r < 0 || bundle.n == 0) {
 		set_decision(d, CRT_NEW_CA, "ca.crt %s", cur->ca_crt ? "is unreadable" : "missing");
+		r = 0;
 		goto out;
 	}
 	if (!cur->ca_key) {
@@ -312,9 +312,10 @@ int crt_decide(const struct crt_material *cur, const struct crt_policy *pol,
 		goto out;
 	}
 	if (leaf.seconds_left <= pol->renew_before_s) {
-		set_decision(d, CRT_NEW_LEAF, "serving certificate expires in %lldh "
-			     "(renew-before %lldh)", leaf.seconds_left / 3600,
-			     pol->renew_before_s / 3600);
+		set_decision(d, CRT_NEW_LEAF,
+			     "serving certificate expires in %lldh "
+			     "(renew-before %lldh)",
+			     leaf.seconds_left / 3600, pol->renew_before_s / 3600);
 		goto out;
 	}
 	for (size_t i = 0; i < nm->n_dns + nm->n_ip; i++) {

@@ -56,7 +56,7 @@ enum crt_action {
 
 struct crt_decision {
 	enum crt_action action;
-	int ca_index;	    /* bundle position of the CA that ca_key belongs to, -1 if none */
+	int ca_index;	  /* bundle position of the CA that ca_key belongs to, -1 if none */
 	char reason[192]; /* for the log: why */
 };
 

@@ -43,9 +43,10 @@ static int patch_config(struct kube_client *kc, const char *plural, const char *
 		kube_resp_free(&resp);
 		r = kube_get(kc, path, &obj, &resp);
 		if (r == KUBE_ENOTFOUND) {
-			LOG_WARNF("config_missing", "object=%s message=%s", object,
-				  log_quote("not found; caBundle not set (create it, then run again)",
-					    q, sizeof(q)));
+			LOG_WARNF(
+			    "config_missing", "object=%s message=%s", object,
+			    log_quote("not found; caBundle not set (create it, then run again)", q,
+				      sizeof(q)));
 			*missing = true;
 			r = 0;
 			goto out;
@@ -114,8 +115,7 @@ static int publish(struct kube_client *kc, const struct crt_run_opts *o, const c
 
 		if (!name || !name[0])
 			continue;
-		r = patch_config(kc, confs[i].plural, confs[i].kind, name, b64, &patched,
-				 &missing);
+		r = patch_config(kc, confs[i].plural, confs[i].kind, name, b64, &patched, &missing);
 		if (r < 0 && ret == 0)
 			ret = r; /* go on: the other configuration may still be fixed */
 		res->configs_patched += patched;
@@ -188,7 +188,8 @@ static int reconcile_secret(struct kube_client *kc, const struct crt_run_opts *o
 			r = crt_apply(found ? &cur : NULL, o->pol, &d, &want);
 		if (r < 0) {
 			LOG_ERRORF("issue_failed", "object=%s action=%s message=%s", object,
-				   crt_action_name(d.action), log_quote(strerror(-r), q, sizeof(q)));
+				   crt_action_name(d.action),
+				   log_quote(strerror(-r), q, sizeof(q)));
 			goto out;
 		}
 		res->action = d.action;

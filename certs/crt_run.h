@@ -22,11 +22,11 @@ struct crt_run_opts {
 struct crt_run_result {
 	enum crt_action action; /* what was done to the Secret */
 	char reason[192];
-	bool secret_written;  /* created or updated */
-	int configs_patched;  /* configurations whose caBundle was changed */
-	int configs_missing;  /* named configurations that do not exist (skipped) */
-	int files_written;    /* files replaced in out_dir */
-	char serial[80];      /* serial of the serving certificate now in the Secret */
+	bool secret_written;   /* created or updated */
+	int configs_patched;   /* configurations whose caBundle was changed */
+	int configs_missing;   /* named configurations that do not exist (skipped) */
+	int files_written;     /* files replaced in out_dir */
+	char serial[80];       /* serial of the serving certificate now in the Secret */
 	long long leaf_left_s; /* its remaining validity */
 };
 

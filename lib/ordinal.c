@@ -148,7 +148,9 @@ int ord_parse_entry(const cJSON *item, int *lo, int *hi, const char **why)
 	if (cJSON_IsNumber(item)) {
 		double d = item->valuedouble;
 
-		if (d != (double)(long long)d) {
+		/* Converting a double outside long long's range is undefined: test the fraction
+		 * only within it (larger magnitudes are whole and fail the range checks below). */
+		if (d != d || (d > -1e18 && d < 1e18 && d != (double)(long long)d)) {
 			*why = "must be a whole number";
 			return -EINVAL;
 		}
@@ -259,8 +261,10 @@ int ord_parse_string(const char *s, struct ordset *out)
 			for (int o = lo; o <= hi; o++) {
 				int e = ordset_add(out, o);
 
-				if (e < 0)
+				if (e < 0) {
+					ordset_free(out); /* nothing half-parsed is left */
 					return e;
+				}
 			}
 		}
 		s += len;

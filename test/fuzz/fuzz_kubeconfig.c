@@ -37,8 +37,7 @@ static void check(int r, const struct kube_config *c, const char *err, size_t er
 	} else {
 		if (r > 0 || !err[0])
 			abort();
-		if (c->server || c->token || c->ca_pem || c->cert_pem || c->key_pem ||
-		    c->namespace)
+		if (c->server || c->token || c->ca_pem || c->cert_pem || c->key_pem || c->namespace)
 			abort(); /* nothing half-built is left behind */
 	}
 }

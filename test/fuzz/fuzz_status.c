@@ -46,7 +46,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (kube_escape(copy, esc, sizeof(esc)) == 0) {
 		/* only unreserved characters and %XX escapes come out */
 		for (const char *p = esc; *p; p++)
-			if (!strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~%",
+			if (!strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+				    "-_.~%",
 				    *p))
 				abort();
 	}

@@ -24,7 +24,10 @@ static int on_event(void *ud, enum wf_type type, cJSON *object)
 
 	if (!cJSON_IsObject(object) || (int)type < WF_ADDED || type > WF_ERROR)
 		abort();
-	cJSON_ArrayForEach(it, object) members++;
+	cJSON_ArrayForEach(it, object)
+	{
+		members++;
+	}
 	t->n++;
 	t->hash = (t->hash ^ ((uint64_t)type << 32 | members)) * 0x100000001b3ULL;
 	/* an object with a "stop" member stops the feed, to cover the callback's return path */
@@ -48,7 +51,7 @@ static void run(const char *data, size_t n, const size_t *cuts, size_t ncuts, st
 	memset(out, 0, sizeof(*out));
 	wf_init(&w, FUZZ_MAX_LINE);
 	for (size_t i = 0; i <= ncuts && out->feed == 0; i++) {
-		size_t end = i < ncuts ? cuts[i] : n;
+		size_t end = cuts && i < ncuts ? cuts[i] : n;
 
 		out->feed = wf_feed(&w, data + pos, end - pos, on_event, &out->t);
 		pos = end;
@@ -67,8 +70,8 @@ static void run(const char *data, size_t n, const size_t *cuts, size_t ncuts, st
 
 static void same(const struct result *a, const struct result *b)
 {
-	if (a->feed != b->feed || a->fin != b->fin || a->events != b->events ||
-	    a->t.n != b->t.n || a->t.hash != b->t.hash)
+	if (a->feed != b->feed || a->fin != b->fin || a->events != b->events || a->t.n != b->t.n ||
+	    a->t.hash != b->t.hash)
 		abort();
 }
 

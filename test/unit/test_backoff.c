@@ -64,11 +64,12 @@ static void test_ranges_per_attempt(void **state)
 					unsigned v = backoff_next_ms(&b);
 
 					if (v < d / 2 || v > d)
-						fail_msg("base %u cap %u seed %llu attempt %u: %u not "
-							 "in [%llu, %llu]",
-							 bases[i], caps[j], (unsigned long long)seed,
-							 k, v, (unsigned long long)(d / 2),
-							 (unsigned long long)d);
+						fail_msg(
+						    "base %u cap %u seed %llu attempt %u: %u not "
+						    "in [%llu, %llu]",
+						    bases[i], caps[j], (unsigned long long)seed, k,
+						    v, (unsigned long long)(d / 2),
+						    (unsigned long long)d);
 				}
 			}
 		}
@@ -130,7 +131,7 @@ static void test_init_fixups(void **state)
 	backoff_init(&b, 0, 0, 3); /* base 0 -> 1, cap below base -> base */
 	for (int i = 0; i < 50; i++)
 		assert_true(backoff_next_ms(&b) <= 1); /* d = 1: [0, 1] */
-	backoff_init(&b, 500, 100, 3); /* cap < base: cap = base */
+	backoff_init(&b, 500, 100, 3);		       /* cap < base: cap = base */
 	for (int i = 0; i < 50; i++) {
 		unsigned v = backoff_next_ms(&b);
 

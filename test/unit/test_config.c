@@ -15,6 +15,9 @@
 #include "lib/config.h"
 #include "lib/log.h"
 
+/* The sentinel ending parse()'s argument list. */
+#define END ((char *)NULL)
+
 static char *s_kubeconfig, *s_name, *s_token;
 static long i_port, i_workers, i_neg;
 static bool b_verbose, b_dry;
@@ -31,8 +34,8 @@ static const struct cfg_opt opts[] = {
 };
 #define NOPTS (sizeof(opts) / sizeof(opts[0]))
 
-static const char *const env_names[] = {"OKGT_KUBECONFIG", "OKGT_NAME", "OKGT_PORT",
-					"OKGT_OFFSET", "OKGT_VERBOSE", "OKGT_TOKEN"};
+static const char *const env_names[] = {"OKGT_KUBECONFIG", "OKGT_NAME",	   "OKGT_PORT",
+					"OKGT_OFFSET",	   "OKGT_VERBOSE", "OKGT_TOKEN"};
 
 static int setup(void **state)
 {
@@ -82,7 +85,7 @@ static void test_defaults(void **state)
 	char err[512] = "garbage";
 
 	(void)state;
-	assert_int_equal(parse(err, sizeof(err), NULL, "prog", NULL), 0);
+	assert_int_equal(parse(err, sizeof(err), NULL, "prog", END), 0);
 	assert_string_equal(err, "");
 	assert_null(s_kubeconfig);
 	assert_string_equal(s_name, "okg");
@@ -105,7 +108,7 @@ static void test_env_overrides_default(void **state)
 	setenv("OKGT_OFFSET", "-10", 1);
 	setenv("OKGT_VERBOSE", "YES", 1);
 	setenv("OKGT_TOKEN", "s3cret", 1);
-	assert_int_equal(parse(err, sizeof(err), NULL, "prog", NULL), 0);
+	assert_int_equal(parse(err, sizeof(err), NULL, "prog", END), 0);
 	assert_string_equal(err, "");
 	assert_string_equal(s_kubeconfig, "/etc/kube.yaml");
 	assert_string_equal(s_name, "from-env");
@@ -119,7 +122,7 @@ static void test_env_overrides_default(void **state)
 	/* an empty string variable still counts for a string option */
 	setenv("OKGT_NAME", "", 1);
 	setenv("OKGT_VERBOSE", "0", 1);
-	assert_int_equal(parse(err, sizeof(err), NULL, "prog", NULL), 0);
+	assert_int_equal(parse(err, sizeof(err), NULL, "prog", END), 0);
 	assert_string_equal(s_name, "");
 	assert_false(b_verbose);
 }
@@ -133,7 +136,7 @@ static void test_flag_overrides_env(void **state)
 	setenv("OKGT_PORT", "9090", 1);
 	setenv("OKGT_VERBOSE", "true", 1);
 	assert_int_equal(parse(err, sizeof(err), NULL, "prog", "--name", "from-flag", "--port=7070",
-			       "--verbose=false", NULL),
+			       "--verbose=false", END),
 			 0);
 	assert_string_equal(err, "");
 	assert_string_equal(s_name, "from-flag");
@@ -143,7 +146,7 @@ static void test_flag_overrides_env(void **state)
 
 	/* the last of repeated flags wins */
 	assert_int_equal(parse(err, sizeof(err), NULL, "prog", "--port", "1", "--port=2",
-			       "--name=a", "--name", "b", NULL),
+			       "--name=a", "--name", "b", END),
 			 0);
 	assert_int_equal(i_port, 2);
 	assert_string_equal(s_name, "b");
@@ -155,13 +158,13 @@ static void test_flag_forms(void **state)
 
 	(void)state;
 	assert_int_equal(parse(err, sizeof(err), NULL, "prog", "--kubeconfig=/a=b", "--workers",
-			       "64", "--offset", "-3", "--name=", "--token", "--not-a-flag", NULL),
+			       "64", "--offset", "-3", "--name=", "--token", "--not-a-flag", END),
 			 0);
 	assert_string_equal(err, "");
 	assert_string_equal(s_kubeconfig, "/a=b"); /* only the first '=' separates */
 	assert_int_equal(i_workers, 64);
-	assert_int_equal(i_neg, -3);	       /* a negative value after a space */
-	assert_string_equal(s_name, "");       /* --x= sets the empty string */
+	assert_int_equal(i_neg, -3);		      /* a negative value after a space */
+	assert_string_equal(s_name, "");	      /* --x= sets the empty string */
 	assert_string_equal(s_token, "--not-a-flag"); /* a value is taken as is */
 }
 
@@ -176,25 +179,23 @@ static void test_bool_flag(void **state)
 	(void)state;
 	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
 		b_dry = false;
-		assert_int_equal(parse(err, sizeof(err), NULL, "prog", yes[i], NULL), 0);
+		assert_int_equal(parse(err, sizeof(err), NULL, "prog", yes[i], END), 0);
 		assert_true(b_dry);
 		cfg_free(opts, NOPTS);
 	}
 	for (size_t i = 0; i < sizeof(no) / sizeof(no[0]); i++) {
 		b_dry = true;
-		assert_int_equal(parse(err, sizeof(err), NULL, "prog", "--dry-run", no[i], NULL),
-				 0);
+		assert_int_equal(parse(err, sizeof(err), NULL, "prog", "--dry-run", no[i], END), 0);
 		assert_false(b_dry);
 		cfg_free(opts, NOPTS);
 	}
 	/* a bool flag alone does not swallow the next flag */
-	assert_int_equal(parse(err, sizeof(err), NULL, "prog", "--verbose", "--port", "1", NULL), 0);
+	assert_int_equal(parse(err, sizeof(err), NULL, "prog", "--verbose", "--port", "1", END), 0);
 	assert_true(b_verbose);
 	assert_int_equal(i_port, 1);
 	cfg_free(opts, NOPTS);
 	/* nor a following word: that is a positional argument */
-	assert_int_equal(parse(err, sizeof(err), NULL, "prog", "--verbose", "false", NULL),
-			 -EINVAL);
+	assert_int_equal(parse(err, sizeof(err), NULL, "prog", "--verbose", "false", END), -EINVAL);
 	assert_non_null(strstr(err, "\"false\""));
 }
 
@@ -207,13 +208,13 @@ static void test_all_errors_together(void **state)
 	setenv("OKGT_PORT", "http", 1);
 	assert_int_equal(parse(err, sizeof(err), NULL, "prog", "--bogus=1", "--port", "12ab",
 			       "--workers=65", "extra", "--offset=-11", "--verbose=maybe",
-			       "--name=x", "--nope", NULL),
+			       "--name=x", "--nope", END),
 			 -EINVAL);
 	print_message("err:\n%s\n", err);
 	lines = count_lines(err);
 	assert_int_equal(lines, 8);
 	assert_true(err[strlen(err) - 1] != '\n'); /* no trailing newline */
-	assert_non_null(strstr(err, "OKGT_PORT"));  /* the bad environment value, by name */
+	assert_non_null(strstr(err, "OKGT_PORT")); /* the bad environment value, by name */
 	assert_non_null(strstr(err, "\"http\""));
 	assert_non_null(strstr(err, "--bogus"));
 	assert_non_null(strstr(err, "\"12ab\""));
@@ -230,15 +231,15 @@ static void test_all_errors_together(void **state)
 
 static void test_number_errors(void **state)
 {
-	const char *const bad[] = {"--port=",	  "--port=1.5",		 "--port=0x10",
-				   "--port=0",	  "--port=65536",	 "--port=-1",
-				   "--port= 80x", "--port=99999999999999999999999"};
+	const char *const bad[] = {
+	    "--port=",	    "--port=1.5", "--port=0x10", "--port=0",
+	    "--port=65536", "--port=-1",  "--port= 80x", "--port=99999999999999999999999"};
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		char err[512] = "";
 
-		assert_int_equal(parse(err, sizeof(err), NULL, "prog", bad[i], NULL), -EINVAL);
+		assert_int_equal(parse(err, sizeof(err), NULL, "prog", bad[i], END), -EINVAL);
 		if (!strstr(err, "port"))
 			fail_msg("%s: err \"%s\"", bad[i], err);
 		assert_int_equal(count_lines(err), 1);
@@ -247,13 +248,12 @@ static void test_number_errors(void **state)
 	{
 		char err[512];
 
-		assert_int_equal(parse(err, sizeof(err), NULL, "prog", "--port=1", "--offset=10",
-				       NULL),
-				 0);
+		assert_int_equal(
+		    parse(err, sizeof(err), NULL, "prog", "--port=1", "--offset=10", END), 0);
 		assert_int_equal(i_port, 1);
 		assert_int_equal(i_neg, 10);
 		cfg_free(opts, NOPTS);
-		assert_int_equal(parse(err, sizeof(err), NULL, "prog", "--port=65535", NULL), 0);
+		assert_int_equal(parse(err, sizeof(err), NULL, "prog", "--port=65535", END), 0);
 		assert_int_equal(i_port, 65535);
 	}
 }
@@ -263,11 +263,10 @@ static void test_missing_value(void **state)
 	char err[512] = "";
 
 	(void)state;
-	assert_int_equal(parse(err, sizeof(err), NULL, "prog", "--name", NULL), -EINVAL);
+	assert_int_equal(parse(err, sizeof(err), NULL, "prog", "--name", END), -EINVAL);
 	assert_non_null(strstr(err, "--name"));
 	assert_non_null(strstr(err, "value"));
-	assert_int_equal(parse(err, sizeof(err), NULL, "prog", "--port=2", "--port", NULL),
-			 -EINVAL);
+	assert_int_equal(parse(err, sizeof(err), NULL, "prog", "--port=2", "--port", END), -EINVAL);
 	assert_non_null(strstr(err, "--port"));
 }
 
@@ -276,11 +275,11 @@ static void test_positional(void **state)
 	char err[512] = "";
 
 	(void)state;
-	assert_int_equal(parse(err, sizeof(err), NULL, "prog", "run", NULL), -EINVAL);
+	assert_int_equal(parse(err, sizeof(err), NULL, "prog", "run", END), -EINVAL);
 	assert_non_null(strstr(err, "\"run\""));
-	assert_int_equal(parse(err, sizeof(err), NULL, "prog", "-port", "1", NULL), -EINVAL);
+	assert_int_equal(parse(err, sizeof(err), NULL, "prog", "-port", "1", END), -EINVAL);
 	assert_non_null(strstr(err, "-port"));
-	assert_int_equal(parse(err, sizeof(err), NULL, "prog", "--", NULL), -EINVAL);
+	assert_int_equal(parse(err, sizeof(err), NULL, "prog", "--", END), -EINVAL);
 	assert_true(err[0] != '\0');
 }
 
@@ -310,9 +309,9 @@ static void test_help(void **state)
 		char *text;
 
 		assert_non_null(f);
-		assert_int_equal(parse(err, sizeof(err), f, "okg-test", "--port=3", forms[i],
-				       "--bogus", NULL),
-				 1);
+		assert_int_equal(
+		    parse(err, sizeof(err), f, "okg-test", "--port=3", forms[i], "--bogus", END),
+		    1);
 		text = read_all(f);
 		assert_non_null(strstr(text, "usage: okg-test"));
 		assert_non_null(strstr(text, "--kubeconfig"));
@@ -351,9 +350,8 @@ static void test_cfg_free(void **state)
 	char err[512];
 
 	(void)state;
-	assert_int_equal(parse(err, sizeof(err), NULL, "prog", "--kubeconfig", "/k", "--token=t",
-			       NULL),
-			 0);
+	assert_int_equal(
+	    parse(err, sizeof(err), NULL, "prog", "--kubeconfig", "/k", "--token=t", END), 0);
 	assert_non_null(s_kubeconfig);
 	assert_non_null(s_name);
 	assert_non_null(s_token);
@@ -383,10 +381,10 @@ static void test_small_err_buffer(void **state)
 	assert_int_equal(g.guard, '\n');
 	assert_int_equal(g.after[0], '\n');
 
-	assert_int_equal(parse(small, sizeof(small), NULL, "prog", "--bogus", NULL), -EINVAL);
+	assert_int_equal(parse(small, sizeof(small), NULL, "prog", "--bogus", END), -EINVAL);
 	assert_int_equal(strlen(small), sizeof(small) - 1);
 	/* err may be NULL */
-	assert_int_equal(parse(NULL, 0, NULL, "prog", "--bogus", NULL), -EINVAL);
+	assert_int_equal(parse(NULL, 0, NULL, "prog", "--bogus", END), -EINVAL);
 }
 
 /* cfg_log writes one line to stderr; a secret's value never appears in it. */
@@ -401,7 +399,7 @@ static void test_log_redacts_secret(void **state)
 	assert_non_null(f);
 	log_init("test", LOG_INFO);
 	assert_int_equal(parse(err, sizeof(err), NULL, "prog", "--token=hunter2-secret",
-			       "--name=with space", NULL),
+			       "--name=with space", END),
 			 0);
 	fflush(stderr);
 	saved = dup(2);

@@ -190,9 +190,8 @@ static enum MHD_Result respond(struct MHD_Connection *conn, const struct canned 
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
-				  const char *method, const char *version,
-				  const char *upload_data, size_t *upload_data_size,
-				  void **con_cls)
+				  const char *method, const char *version, const char *upload_data,
+				  size_t *upload_data_size, void **con_cls)
 {
 	struct req *r = *con_cls;
 	struct canned c = {.status = 500, .ctype = "text/plain", .body = "no canned response"};
@@ -231,8 +230,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	}
 	if (strncmp(url, "/slow", 5) == 0) {
 		/* The slow route: answers long after any sensible client timeout. */
-		c = (struct canned){.status = 200, .ctype = "application/json", .body = "{}",
-				    .delay_ms = 3000};
+		c = (struct canned){
+		    .status = 200, .ctype = "application/json", .body = "{}", .delay_ms = 3000};
 	} else if (srv.next < srv.nq) {
 		c = srv.q[srv.next++];
 	}
@@ -475,9 +474,10 @@ static void test_conflict_kinds(void **state)
 	char *text = cJSON_PrintUnformatted(obj);
 
 	(void)state;
-	push((struct canned){.status = 409,
-			     .ctype = "application/json",
-			     .body = STATUS_JSON(409, "AlreadyExists", "pods \\\"p\\\" already exists")});
+	push((struct canned){
+	    .status = 409,
+	    .ctype = "application/json",
+	    .body = STATUS_JSON(409, "AlreadyExists", "pods \\\"p\\\" already exists")});
 	assert_int_equal(kube_create(kc, "/api/v1/namespaces/default/pods", obj, &out, &resp),
 			 KUBE_EEXISTS);
 	assert_null(out);
@@ -884,10 +884,10 @@ static void test_patch_types(void **state)
 
 	(void)state;
 	for (int i = 0; i < 3; i++) {
-		push((struct canned){.status = 200, .ctype = "application/json", .body = "{\"p\":1}"});
-		assert_int_equal(kube_patch(kc, "/apis/x/v1/things/t", types[i], patches[i], &out,
-					    &resp),
-				 0);
+		push((struct canned){
+		    .status = 200, .ctype = "application/json", .body = "{\"p\":1}"});
+		assert_int_equal(
+		    kube_patch(kc, "/apis/x/v1/things/t", types[i], patches[i], &out, &resp), 0);
 		assert_non_null(out);
 		cJSON_Delete(out);
 		kube_resp_free(&resp);
@@ -1085,7 +1085,8 @@ static void test_status_to_err(void **state)
 static void test_parse_status(void **state)
 {
 	char reason[16], message[32];
-	const char *s = STATUS_JSON(404, "NotFound", "pods \\\"a-very-long-name-indeed\\\" not found");
+	const char *s =
+	    STATUS_JSON(404, "NotFound", "pods \\\"a-very-long-name-indeed\\\" not found");
 	const char *t;
 
 	(void)state;
@@ -1138,8 +1139,8 @@ static const size_t odd_cuts[] = {1, 7, 13, 2, 50, 3, 31, 5, 64, 11, 97};
 struct wrec {
 	struct buf log;
 	int n;
-	int stop_at;	/* raise stop_flag at this event (1-based), 0 = never */
-	int return_at;	/* return return_val at this event, 0 = never */
+	int stop_at;   /* raise stop_flag at this event (1-based), 0 = never */
+	int return_at; /* return return_val at this event, 0 = never */
 	int return_val;
 };
 
@@ -1189,9 +1190,8 @@ static void test_watch_stream(void **state)
 			     .cuts = odd_cuts,
 			     .ncuts = sizeof(odd_cuts) / sizeof(odd_cuts[0]),
 			     .chunk_delay_ms = 3});
-	assert_int_equal(kube_watch(kc, "/api/v1/pods?watch=1&resourceVersion=9", 10, on_watch, &w,
-				    &resp),
-			 0);
+	assert_int_equal(
+	    kube_watch(kc, "/api/v1/pods?watch=1&resourceVersion=9", 10, on_watch, &w, &resp), 0);
 	assert_string_equal(wrec_text(&w), watch_want);
 	assert_int_equal(resp.status, 200);
 	assert_int_equal(resp.attempts, 1);
@@ -1331,9 +1331,8 @@ static void test_watch_stop_from_timer(void **state)
 	(void)state;
 	wrec_init(&w);
 	/* a silent stream: no heartbeat, the client only has its progress callback */
-	push((struct canned){.status = 200,
-			     .stream = "{\"type\":\"ADDED\",\"object\":{}}\n",
-			     .idle_ms = 8000});
+	push((struct canned){
+	    .status = 200, .stream = "{\"type\":\"ADDED\",\"object\":{}}\n", .idle_ms = 8000});
 	assert_int_equal(pthread_create(&th, NULL, raise_later, &delay), 0);
 	t0 = now_s();
 	assert_int_equal(kube_watch(kc, "/w", 30, on_watch, &w, &resp), KUBE_ECANCELED);
@@ -1358,9 +1357,10 @@ static void test_watch_client_timeout(void **state)
 	(void)state;
 	wrec_init(&w);
 	push((struct canned){.status = 200,
-			     .stream = "{\"type\":\"ADDED\",\"object\":{\"metadata\":{\"name\":\"a\"}}}\n"
-				       "{\"type\":\"DELETED\",\"object\":{\"metadata\":{\"name\":"
-				       "\"a\"}}}\n",
+			     .stream =
+				 "{\"type\":\"ADDED\",\"object\":{\"metadata\":{\"name\":\"a\"}}}\n"
+				 "{\"type\":\"DELETED\",\"object\":{\"metadata\":{\"name\":"
+				 "\"a\"}}}\n",
 			     .idle_ms = 8000,
 			     .heartbeat = 1});
 	t0 = now_s();
@@ -1385,8 +1385,9 @@ static void test_watch_client_timeout_mid_event(void **state)
 	(void)state;
 	wrec_init(&w);
 	push((struct canned){.status = 200,
-			     .stream = "{\"type\":\"ADDED\",\"object\":{\"metadata\":{\"name\":\"a\"}}}\n"
-				       "{\"type\":\"DELETED\",\"obj",
+			     .stream =
+				 "{\"type\":\"ADDED\",\"object\":{\"metadata\":{\"name\":\"a\"}}}\n"
+				 "{\"type\":\"DELETED\",\"obj",
 			     .idle_ms = 8000});
 	assert_int_equal(kube_watch(kc, "/w", 1, on_watch, &w, &resp), 0);
 	assert_string_equal(wrec_text(&w), "ADDED a -\n");

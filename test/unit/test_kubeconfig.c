@@ -18,9 +18,12 @@
 #include "lib/kubeconfig.h"
 #include "lib/yamljson.h"
 
-#define CA_TEXT   "-----BEGIN CERTIFICATE-----\nQ0EgZm9yIHRlc3Rz\n-----END CERTIFICATE-----\n"
+#define CA_TEXT	  "-----BEGIN CERTIFICATE-----\nQ0EgZm9yIHRlc3Rz\n-----END CERTIFICATE-----\n"
 #define CERT_TEXT "-----BEGIN CERTIFICATE-----\nY2xpZW50\n-----END CERTIFICATE-----\n"
 #define KEY_TEXT  "-----BEGIN PRIVATE KEY-----\na2V5IG1hdGVyaWFs\n-----END PRIVATE KEY-----\n"
+
+/* The sentinel ending from_doc_fail()'s word list. */
+#define END ((const char *)NULL)
 
 static char tmpdir[64];
 
@@ -105,100 +108,99 @@ static char *kubeconfig_yaml(const char *current_context)
 	assert_int_equal(buf_printf(&b, "apiVersion: v1\nkind: Config\n"), 0);
 	if (current_context)
 		assert_int_equal(buf_printf(&b, "current-context: %s\n", current_context), 0);
-	assert_int_equal(
-	    buf_printf(&b,
-		       "clusters:\n"
-		       "- name: c1\n"
-		       "  cluster:\n"
-		       "    server: https://10.0.0.1:6443//\n"
-		       "    certificate-authority: ca.crt\n"
-		       "- name: c2\n"
-		       "  cluster:\n"
-		       "    server: https://[::1]:6443\n"
-		       "    certificate-authority-data: %s\n"
-		       "    insecure-skip-tls-verify: true\n"
-		       "- name: plain\n"
-		       "  cluster: {server: 'http://10.0.0.1:8080'}\n"
-		       "- name: noserver\n"
-		       "  cluster: {}\n"
-		       "- name: badca\n"
-		       "  cluster:\n"
-		       "    server: https://h\n"
-		       "    certificate-authority-data: 'not*base64'\n"
-		       "- name: missingca\n"
-		       "  cluster:\n"
-		       "    server: https://h\n"
-		       "    certificate-authority: nothere/ca.pem\n"
-		       "- name: absca\n"
-		       "  cluster:\n"
-		       "    server: https://h\n"
-		       "    certificate-authority: %s/ca.crt\n"
-		       "users:\n"
-		       "- name: tok\n"
-		       "  user:\n"
-		       "    token: abc.def\n"
-		       "- name: cert\n"
-		       "  user:\n"
-		       "    client-certificate-data: |\n"
-		       "      %.40s\n"
-		       "      %s\n"
-		       "    client-key-data: %s\n"
-		       "- name: certfile\n"
-		       "  user:\n"
-		       "    client-certificate: client.crt\n"
-		       "    client-key: client.key\n"
-		       "- name: certonly\n"
-		       "  user:\n"
-		       "    client-certificate-data: %s\n"
-		       "- name: keyonly\n"
-		       "  user:\n"
-		       "    client-key-data: %s\n"
-		       "- name: execuser\n"
-		       "  user:\n"
-		       "    exec:\n"
-		       "      apiVersion: client.authentication.k8s.io/v1\n"
-		       "      command: aws\n"
-		       "- name: authprov\n"
-		       "  user:\n"
-		       "    auth-provider: {name: gcp}\n"
-		       "- name: tokfile\n"
-		       "  user: {tokenFile: /var/run/tok}\n"
-		       "contexts:\n"
-		       "- name: dev\n"
-		       "  context: {cluster: c1, user: tok, namespace: games}\n"
-		       "- name: prod\n"
-		       "  context: {cluster: c2, user: cert}\n"
-		       "- name: files\n"
-		       "  context: {cluster: c1, user: certfile}\n"
-		       "- name: anon\n"
-		       "  context: {cluster: absca}\n"
-		       "- name: ghostcluster\n"
-		       "  context: {cluster: ghost, user: tok}\n"
-		       "- name: ghostuser\n"
-		       "  context: {cluster: c1, user: phantom}\n"
-		       "- name: http\n"
-		       "  context: {cluster: plain, user: tok}\n"
-		       "- name: noserver\n"
-		       "  context: {cluster: noserver}\n"
-		       "- name: exec\n"
-		       "  context: {cluster: c1, user: execuser}\n"
-		       "- name: authprov\n"
-		       "  context: {cluster: c1, user: authprov}\n"
-		       "- name: certonly\n"
-		       "  context: {cluster: c1, user: certonly}\n"
-		       "- name: keyonly\n"
-		       "  context: {cluster: c1, user: keyonly}\n"
-		       "- name: badca\n"
-		       "  context: {cluster: badca}\n"
-		       "- name: missingca\n"
-		       "  context: {cluster: missingca}\n"
-		       "- name: tokfile\n"
-		       "  context: {cluster: c1, user: tokfile}\n"
-		       "- name: nocluster\n"
-		       "  context: {user: tok}\n",
-		       ca, tmpdir, cert, cert + (strlen(cert) > 40 ? 40 : strlen(cert)), key, cert,
-		       key),
-	    0);
+	assert_int_equal(buf_printf(&b,
+				    "clusters:\n"
+				    "- name: c1\n"
+				    "  cluster:\n"
+				    "    server: https://10.0.0.1:6443//\n"
+				    "    certificate-authority: ca.crt\n"
+				    "- name: c2\n"
+				    "  cluster:\n"
+				    "    server: https://[::1]:6443\n"
+				    "    certificate-authority-data: %s\n"
+				    "    insecure-skip-tls-verify: true\n"
+				    "- name: plain\n"
+				    "  cluster: {server: 'http://10.0.0.1:8080'}\n"
+				    "- name: noserver\n"
+				    "  cluster: {}\n"
+				    "- name: badca\n"
+				    "  cluster:\n"
+				    "    server: https://h\n"
+				    "    certificate-authority-data: 'not*base64'\n"
+				    "- name: missingca\n"
+				    "  cluster:\n"
+				    "    server: https://h\n"
+				    "    certificate-authority: nothere/ca.pem\n"
+				    "- name: absca\n"
+				    "  cluster:\n"
+				    "    server: https://h\n"
+				    "    certificate-authority: %s/ca.crt\n"
+				    "users:\n"
+				    "- name: tok\n"
+				    "  user:\n"
+				    "    token: abc.def\n"
+				    "- name: cert\n"
+				    "  user:\n"
+				    "    client-certificate-data: |\n"
+				    "      %.40s\n"
+				    "      %s\n"
+				    "    client-key-data: %s\n"
+				    "- name: certfile\n"
+				    "  user:\n"
+				    "    client-certificate: client.crt\n"
+				    "    client-key: client.key\n"
+				    "- name: certonly\n"
+				    "  user:\n"
+				    "    client-certificate-data: %s\n"
+				    "- name: keyonly\n"
+				    "  user:\n"
+				    "    client-key-data: %s\n"
+				    "- name: execuser\n"
+				    "  user:\n"
+				    "    exec:\n"
+				    "      apiVersion: client.authentication.k8s.io/v1\n"
+				    "      command: aws\n"
+				    "- name: authprov\n"
+				    "  user:\n"
+				    "    auth-provider: {name: gcp}\n"
+				    "- name: tokfile\n"
+				    "  user: {tokenFile: /var/run/tok}\n"
+				    "contexts:\n"
+				    "- name: dev\n"
+				    "  context: {cluster: c1, user: tok, namespace: games}\n"
+				    "- name: prod\n"
+				    "  context: {cluster: c2, user: cert}\n"
+				    "- name: files\n"
+				    "  context: {cluster: c1, user: certfile}\n"
+				    "- name: anon\n"
+				    "  context: {cluster: absca}\n"
+				    "- name: ghostcluster\n"
+				    "  context: {cluster: ghost, user: tok}\n"
+				    "- name: ghostuser\n"
+				    "  context: {cluster: c1, user: phantom}\n"
+				    "- name: http\n"
+				    "  context: {cluster: plain, user: tok}\n"
+				    "- name: noserver\n"
+				    "  context: {cluster: noserver}\n"
+				    "- name: exec\n"
+				    "  context: {cluster: c1, user: execuser}\n"
+				    "- name: authprov\n"
+				    "  context: {cluster: c1, user: authprov}\n"
+				    "- name: certonly\n"
+				    "  context: {cluster: c1, user: certonly}\n"
+				    "- name: keyonly\n"
+				    "  context: {cluster: c1, user: keyonly}\n"
+				    "- name: badca\n"
+				    "  context: {cluster: badca}\n"
+				    "- name: missingca\n"
+				    "  context: {cluster: missingca}\n"
+				    "- name: tokfile\n"
+				    "  context: {cluster: c1, user: tokfile}\n"
+				    "- name: nocluster\n"
+				    "  context: {user: tok}\n",
+				    ca, tmpdir, cert,
+				    cert + (strlen(cert) > 40 ? 40 : strlen(cert)), key, cert, key),
+			 0);
 	free(ca);
 	free(cert);
 	free(key);
@@ -357,7 +359,7 @@ static void test_current_context(void **state)
 	assert_string_equal(c.server, "https://10.0.0.1:6443");
 	kcfg_free(&c);
 	/* no current-context and none given */
-	from_doc_fail(none, NULL, -EINVAL, "current-context", NULL);
+	from_doc_fail(none, NULL, -EINVAL, "current-context", END);
 	from_doc_ok(none, "dev", tmpdir, &c);
 	kcfg_free(&c);
 	cJSON_Delete(doc);
@@ -369,10 +371,10 @@ static void test_missing_names(void **state)
 	cJSON *doc = kubeconfig_doc("dev");
 
 	(void)state;
-	from_doc_fail(doc, "nope", -EINVAL, "context", "\"nope\"", NULL);
-	from_doc_fail(doc, "ghostcluster", -EINVAL, "cluster", "\"ghost\"", "ghostcluster", NULL);
-	from_doc_fail(doc, "ghostuser", -EINVAL, "user", "\"phantom\"", "ghostuser", NULL);
-	from_doc_fail(doc, "nocluster", -EINVAL, "cluster", NULL);
+	from_doc_fail(doc, "nope", -EINVAL, "context", "\"nope\"", END);
+	from_doc_fail(doc, "ghostcluster", -EINVAL, "cluster", "\"ghost\"", "ghostcluster", END);
+	from_doc_fail(doc, "ghostuser", -EINVAL, "user", "\"phantom\"", "ghostuser", END);
+	from_doc_fail(doc, "nocluster", -EINVAL, "cluster", END);
 	cJSON_Delete(doc);
 }
 
@@ -381,20 +383,23 @@ static void test_refusals(void **state)
 	cJSON *doc = kubeconfig_doc("dev");
 
 	(void)state;
-	from_doc_fail(doc, "http", -EINVAL, "https://", "plain", NULL);
-	from_doc_fail(doc, "noserver", -EINVAL, "server", NULL);
-	from_doc_fail(doc, "exec", -ENOTSUP, "exec", "execuser", "not supported", NULL);
-	from_doc_fail(doc, "authprov", -ENOTSUP, "auth-provider", "authprov", NULL);
-	from_doc_fail(doc, "certonly", -EINVAL, "client-key", "certonly", NULL);
-	from_doc_fail(doc, "keyonly", -EINVAL, "client-certificate", "keyonly", NULL);
-	from_doc_fail(doc, "badca", -EINVAL, "certificate-authority-data", "base64", NULL);
-	from_doc_fail(doc, "missingca", -ENOENT, "certificate-authority", "nothere/ca.pem", NULL);
+	from_doc_fail(doc, "http", -EINVAL, "https://", "plain", END);
+	from_doc_fail(doc, "noserver", -EINVAL, "server", END);
+	from_doc_fail(doc, "exec", -ENOTSUP, "exec", "execuser", "not supported", END);
+	from_doc_fail(doc, "authprov", -ENOTSUP, "auth-provider", "authprov", END);
+	from_doc_fail(doc, "certonly", -EINVAL, "client-key", "certonly", END);
+	from_doc_fail(doc, "keyonly", -EINVAL, "client-certificate", "keyonly", END);
+	from_doc_fail(doc, "badca", -EINVAL, "certificate-authority-data", "base64", END);
+	from_doc_fail(doc, "missingca", -ENOENT, "certificate-authority", "nothere/ca.pem", END);
 	cJSON_Delete(doc);
 }
 
 static void test_not_a_mapping(void **state)
 {
-	const char *const texts[] = {"", "[]", "just text", "42",
+	const char *const texts[] = {"",
+				     "[]",
+				     "just text",
+				     "42",
 				     "contexts: 3\ncurrent-context: x\n",
 				     "current-context: x\ncontexts:\n- name: x\n  context: 5\n",
 				     "current-context: [1]\n"};
@@ -637,7 +642,7 @@ static void test_base64(void **state)
 	b64_ok("AAAA", "\0\0\0", 3);
 
 	b64_bad("Zm9v!");
-	b64_bad("Zm9-");  /* base64url is not standard base64 */
+	b64_bad("Zm9-"); /* base64url is not standard base64 */
 	b64_bad("Zm9_");
 	b64_bad("Z");	  /* a lone sextet is no byte */
 	b64_bad("Zm9vY"); /* the same after a full group */

@@ -145,10 +145,12 @@ static const char *const events[] = {
     "\r\n",
     "   \t\n",
     "{\"type\":\"DELETED\",\"object\":{\"metadata\":{\"name\":\"a\"}}}\n",
-    "{\"type\":\"BOOKMARK\",\"object\":{\"kind\":\"Pod\",\"metadata\":{\"resourceVersion\":\"77\"}}}"
+    "{\"type\":\"BOOKMARK\",\"object\":{\"kind\":\"Pod\",\"metadata\":{\"resourceVersion\":\"77\"}}"
+    "}"
     "\n",
     "{\"type\":\"ERROR\",\"object\":{\"kind\":\"Status\",\"code\":500,\"message\":\"oops \\n\"}}\n",
-    "  { \"object\" : { \"s\" : \"caf\xc3\xa9 \xe2\x9c\x93 a\\nb\\u0000c\" } , \"type\" : \"ADDED\" }  "
+    "  { \"object\" : { \"s\" : \"caf\xc3\xa9 \xe2\x9c\x93 a\\nb\\u0000c\" } , \"type\" : "
+    "\"ADDED\" }  "
     "\r\n",
     "\r\n",
     "{\"type\":\"MODIFIED\",\"object\":{\"deep\":{\"a\":{\"b\":{\"c\":[{},{\"d\":null}]}}}}}\n",
@@ -183,14 +185,13 @@ static void test_every_type(void **state)
 	assert_int_equal(r.types[WF_BOOKMARK], 1);
 	assert_int_equal(r.types[WF_ERROR], 1);
 	assert_string_equal(
-	    rec_text(&r),
-	    "ADDED {\"metadata\":{\"name\":\"a\",\"resourceVersion\":\"1\"}}\n"
-	    "MODIFIED {\"metadata\":{\"name\":\"a\"},\"spec\":{\"x\":[1,2,3]}}\n"
-	    "DELETED {\"metadata\":{\"name\":\"a\"}}\n"
-	    "BOOKMARK {\"kind\":\"Pod\",\"metadata\":{\"resourceVersion\":\"77\"}}\n"
-	    "ERROR {\"kind\":\"Status\",\"code\":500,\"message\":\"oops \\n\"}\n"
-	    "ADDED {\"s\":\"caf\xc3\xa9 \xe2\x9c\x93 a\\nb\"}\n"
-	    "MODIFIED {\"deep\":{\"a\":{\"b\":{\"c\":[{},{\"d\":null}]}}}}\n");
+	    rec_text(&r), "ADDED {\"metadata\":{\"name\":\"a\",\"resourceVersion\":\"1\"}}\n"
+			  "MODIFIED {\"metadata\":{\"name\":\"a\"},\"spec\":{\"x\":[1,2,3]}}\n"
+			  "DELETED {\"metadata\":{\"name\":\"a\"}}\n"
+			  "BOOKMARK {\"kind\":\"Pod\",\"metadata\":{\"resourceVersion\":\"77\"}}\n"
+			  "ERROR {\"kind\":\"Status\",\"code\":500,\"message\":\"oops \\n\"}\n"
+			  "ADDED {\"s\":\"caf\xc3\xa9 \xe2\x9c\x93 a\\nb\"}\n"
+			  "MODIFIED {\"deep\":{\"a\":{\"b\":{\"c\":[{},{\"d\":null}]}}}}\n");
 	rec_free(&r);
 	free(s);
 }
@@ -204,7 +205,7 @@ static void test_type_names(void **state)
 	assert_string_equal(wf_type_name(WF_BOOKMARK), "BOOKMARK");
 	assert_string_equal(wf_type_name(WF_ERROR), "ERROR");
 	assert_string_equal(wf_type_name((enum wf_type)5), "UNKNOWN");
-	assert_string_equal(wf_type_name((enum wf_type)-1), "UNKNOWN");
+	assert_string_equal(wf_type_name((enum wf_type) - 1), "UNKNOWN");
 }
 
 static void test_splits_identical(void **state)
@@ -502,8 +503,7 @@ static void test_finish_complete_event(void **state)
 
 	/* trailing \r and spaces without a newline are fine */
 	wf_init(&w, MAX_LINE);
-	assert_int_equal(feed_str(&w, "{\"type\":\"ADDED\",\"object\":{}} \r", on_event, &r),
-			 0);
+	assert_int_equal(feed_str(&w, "{\"type\":\"ADDED\",\"object\":{}} \r", on_event, &r), 0);
 	assert_int_equal(wf_finish(&w, on_event, &r), 0);
 	assert_int_equal(r.n, 3);
 	wf_free(&w);
@@ -571,9 +571,8 @@ static void test_feed_empty_and_reuse(void **state)
 	assert_int_equal(feed_str(&w, "\n", on_event, &r), 0);
 	assert_int_equal(r.n, 1);
 	/* a line spanning slices, then a line inside one slice (the fast path) */
-	assert_int_equal(feed_str(&w, "{\"type\":\"ERROR\",\"object\":{}}\n{\"type\"", on_event,
-				 &r),
-			 0);
+	assert_int_equal(
+	    feed_str(&w, "{\"type\":\"ERROR\",\"object\":{}}\n{\"type\"", on_event, &r), 0);
 	assert_int_equal(feed_str(&w, ":\"BOOKMARK\",\"object\":{}}\n", on_event, &r), 0);
 	assert_string_equal(rec_text(&r), "ADDED {}\nERROR {}\nBOOKMARK {}\n");
 	wf_free(&w);
