@@ -111,11 +111,11 @@ int crt_write_dir(const char *dir, const struct crt_material *m, int *written, c
 		snprintf(err, errlen, "%s: mkdir: %s", dir, strerror(errno));
 		return r;
 	}
-	r = replace_file(dir, "tls.key", m->tls_key, 0600, written, err, errlen);
+	r = replace_file(dir, "ca.crt", m->ca_crt, 0644, written, err, errlen);
+	if (r == 0)
+		r = replace_file(dir, "tls.key", m->tls_key, 0600, written, err, errlen);
 	if (r == 0)
 		r = replace_file(dir, "tls.crt", m->tls_crt, 0644, written, err, errlen);
-	if (r == 0)
-		r = replace_file(dir, "ca.crt", m->ca_crt, 0644, written, err, errlen);
 	if (r == 0) {
 		int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "certs/crt_files.h"
 #include "certs/crt_kobj.h"
@@ -11,6 +12,7 @@
 #include "lib/log.h"
 
 #define ADMREG "/apis/admissionregistration.k8s.io/v1/"
+#define CRT_TRUST_DELAY_S 2
 
 /* One line per failed API call: what, which object, and the API server's own words. */
 static void api_error(const char *op, const char *object, int r, const struct kube_resp *resp)
@@ -274,6 +276,13 @@ int crt_run(struct kube_client *kc, const struct crt_run_opts *o, struct crt_run
 	if (r < 0)
 		goto out;
 	if (o->out_dir && o->out_dir[0]) {
+		if (res->secret_written && res->action == CRT_NEW_CA && res->configs_patched) {
+			/* The API server picks up a changed caBundle through its own watch; give
+			 * it a moment before a local webhook can serve a leaf of the new CA. */
+			struct timespec ts = {.tv_sec = CRT_TRUST_DELAY_S, .tv_nsec = 0};
+
+			nanosleep(&ts, NULL);
+		}
 		r = crt_write_dir(o->out_dir, &final, &res->files_written, err, sizeof(err));
 		if (r < 0) {
 			LOG_ERRORF("write_failed", "dir=%s message=%s", o->out_dir,

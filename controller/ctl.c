@@ -6,10 +6,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <time.h>
 
 #include "controller/objects.h"
 #include "controller/queue.h"
+#include "controller/report.h"
+#include "controller/sq.h"
 #include "controller/scale.h"
 #include "lib/buf.h"
 #include "lib/log.h"
@@ -39,7 +42,10 @@ struct ctl {
 	pthread_mutex_t exp_lock;
 	struct expect *expects;
 	struct ctl_stats stats;
+	struct rp_store *reports;
 };
+
+#define OKG_ANNOTATION_PROBE_TOKEN "okg.game.kruise.io/probe-token"
 
 /* One game server as the reconciler sees it: its pod and GameServer (copies, owned). */
 struct srv {
@@ -203,8 +209,10 @@ static void pod_delete(void *ud, const cJSON *obj)
 	struct ctl *c = ud;
 	const char *ns = obj_str(obj, "metadata.namespace"), *name = obj_str(obj, "metadata.name");
 
-	if (ns && name)
+	if (ns && name) {
 		expect_observe(c, ns, name, false);
+		rp_store_remove(c->reports, ns, name);
+	}
 	enqueue_obj(c, obj, false);
 }
 
@@ -301,22 +309,20 @@ static void log_api_error(const char *event, const char *what, int r, const stru
 		  kube_strerror(r), log_quote(resp->message, q, sizeof(q)));
 }
 
-/* Records an Event on the set; best effort (an event that fails is logged, not retried). */
-static void emit_event(struct ctl *c, struct kube_client *kc, const cJSON *gss, const char *type,
-		       const char *reason, const char *fmt, ...)
+/* Records an Event on obj (a GameServerSet or a GameServer); best effort (an event that fails
+ * is logged, not retried). */
+static void emit_event_v(struct ctl *c, struct kube_client *kc, const cJSON *gss, const char *kind,
+			 const char *type, const char *reason, const char *fmt, va_list ap)
 {
 	const char *ns = obj_str(gss, "metadata.namespace"), *name = obj_str(gss, "metadata.name");
 	cJSON *ev = NULL, *meta, *inv, *src;
 	char msg[1024], now[32], path[300];
 	struct kube_resp resp;
-	va_list ap;
 	int r;
 
 	if (!leading(c) || !ns || !name)
 		return;
-	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
 	now_rfc3339(now, sizeof(now));
 	ev = cJSON_CreateObject();
 	if (!ev || !cJSON_AddStringToObject(ev, "apiVersion", "v1") ||
@@ -336,7 +342,7 @@ static void emit_event(struct ctl *c, struct kube_client *kc, const cJSON *gss, 
 			goto out;
 	}
 	if (!cJSON_AddStringToObject(inv, "apiVersion", "game.kruise.io/v1alpha1") ||
-	    !cJSON_AddStringToObject(inv, "kind", "GameServerSet") ||
+	    !cJSON_AddStringToObject(inv, "kind", kind) ||
 	    !cJSON_AddStringToObject(inv, "name", name) ||
 	    !cJSON_AddStringToObject(inv, "namespace", ns) ||
 	    !cJSON_AddStringToObject(
@@ -357,11 +363,40 @@ static void emit_event(struct ctl *c, struct kube_client *kc, const cJSON *gss, 
 	{
 		char q[1100];
 
-		LOG_INFOF("event", "set=%s/%s type=%s reason=%s message=%s", ns, name, type, reason,
-			  log_quote(msg, q, sizeof(q)));
+		LOG_INFOF("event", "object=%s/%s/%s type=%s reason=%s message=%s", kind, ns, name,
+			  type, reason, log_quote(msg, q, sizeof(q)));
 	}
 out:
 	cJSON_Delete(ev);
+}
+
+static void emit_event(struct ctl *c, struct kube_client *kc, const cJSON *gss, const char *type,
+		       const char *reason, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
+
+static void emit_event(struct ctl *c, struct kube_client *kc, const cJSON *gss, const char *type,
+		       const char *reason, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	emit_event_v(c, kc, gss, "GameServerSet", type, reason, fmt, ap);
+	va_end(ap);
+}
+
+static void emit_kind_event(struct ctl *c, struct kube_client *kc, const cJSON *obj,
+			    const char *kind, const char *type, const char *reason, const char *fmt,
+			    ...) __attribute__((format(printf, 7, 8)));
+
+static void emit_kind_event(struct ctl *c, struct kube_client *kc, const cJSON *obj,
+			    const char *kind, const char *type, const char *reason, const char *fmt,
+			    ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	emit_event_v(c, kc, obj, kind, type, reason, fmt, ap);
+	va_end(ap);
 }
 
 static int create_gameserver(struct ctl *c, struct kube_client *kc, const cJSON *pod,
@@ -389,6 +424,24 @@ static int create_gameserver(struct ctl *c, struct kube_client *kc, const cJSON 
 	return r;
 }
 
+/* Pods whose set declares service qualities get a random token: their probe helper presents
+ * it (from the downward API) when it reports, and only the controller and readers of the pod
+ * know it. */
+static int add_probe_token(cJSON *pod)
+{
+	unsigned char raw[16];
+	char hex[33];
+	cJSON *ann = (cJSON *)obj_get(pod, "metadata.annotations");
+
+	if (!cJSON_GetObjectItemCaseSensitive(ann, OKG_ANNOTATION_PROBES))
+		return 0;
+	if (getrandom(raw, sizeof(raw), 0) != (ssize_t)sizeof(raw))
+		return -EIO;
+	for (size_t i = 0; i < sizeof(raw); i++)
+		snprintf(hex + 2 * i, 3, "%02x", raw[i]);
+	return cJSON_AddStringToObject(ann, OKG_ANNOTATION_PROBE_TOKEN, hex) ? 0 : -ENOMEM;
+}
+
 /* Creates the pod of ordinal ord and its GameServer. On refusal, *why gets the API server's
  * message. */
 static int create_server(struct ctl *c, struct kube_client *kc, const cJSON *gss, const char *key,
@@ -404,6 +457,12 @@ static int create_server(struct ctl *c, struct kube_client *kc, const cJSON *gss
 	if (r < 0) {
 		snprintf(why, whylen, "spec.gameServerTemplate: cannot build a pod (%s)",
 			 r == -EINVAL ? "template has no spec" : "out of memory");
+		return r;
+	}
+	r = add_probe_token(pod);
+	if (r < 0) {
+		snprintf(why, whylen, "cannot make a probe token: %s", strerror(-r));
+		cJSON_Delete(pod);
 		return r;
 	}
 	snprintf(path, sizeof(path), "/api/v1/namespaces/%s/pods", ns);
@@ -802,6 +861,82 @@ static int sync_servers(struct kube_client *kc, struct view *v)
 	return rc;
 }
 
+/* Turns the newest probe results of each pod into GameServer changes (see sq.h). */
+static int sync_service_quality(struct ctl *c, struct kube_client *kc, const cJSON *gss,
+				struct view *v)
+{
+	char now[32];
+	int rc = 0;
+
+	if (!cJSON_IsArray(obj_get(gss, "spec.serviceQualities")))
+		return 0;
+	now_rfc3339(now, sizeof(now));
+	for (size_t i = 0; i < v->n; i++) {
+		struct srv *s = &v->s[i];
+		const char *pod_name = obj_str(s->pod, "metadata.name");
+		const char *rv = obj_str(s->gs, "metadata.resourceVersion");
+		cJSON *results = NULL, *updated = NULL;
+		struct sq_result *view = NULL;
+		struct sq_outcome out = {0};
+		struct kube_resp resp;
+		size_t n = 0;
+		char path[400];
+		int r;
+
+		if (!s->pod || !s->gs || !pod_name || obj_str(s->pod, "metadata.deletionTimestamp"))
+			continue;
+		if (rp_store_awaiting(c->reports, v->ns, pod_name, rv)) {
+			rc = -EAGAIN; /* our last write is not in the cache yet */
+			continue;
+		}
+		results =
+		    rp_store_get(c->reports, v->ns, pod_name, obj_str(s->pod, "metadata.uid"));
+		if (!results)
+			continue;
+		r = rp_results_view(results, &view, &n);
+		if (r == 0)
+			r = sq_evaluate(gss, s->gs, view, n, now, &out);
+		if (r < 0)
+			goto next;
+		if (out.gs_patch) {
+			snprintf(path, sizeof(path), GSS_API "/namespaces/%s/gameservers/%s", v->ns,
+				 pod_name);
+			r = kube_patch(kc, path, KUBE_PATCH_MERGE, out.gs_patch, &updated, &resp);
+			if (r < 0)
+				log_api_error("gameserver_patch_failed", pod_name, r, &resp);
+			kube_resp_free(&resp);
+			if (r < 0)
+				goto next;
+		}
+		if (out.status_patch) {
+			cJSON_Delete(updated);
+			updated = NULL;
+			snprintf(path, sizeof(path), GSS_API "/namespaces/%s/gameservers/%s/status",
+				 v->ns, pod_name);
+			r = kube_patch(kc, path, KUBE_PATCH_MERGE, out.status_patch, &updated,
+				       &resp);
+			if (r < 0)
+				log_api_error("gameserver_status_failed", pod_name, r, &resp);
+			kube_resp_free(&resp);
+			if (r < 0)
+				goto next;
+		}
+		if (out.gs_patch || out.status_patch)
+			rp_store_mark_applied(c->reports, v->ns, pod_name, rv);
+		for (size_t k = 0; k < out.n_events; k++)
+			emit_kind_event(c, kc, s->gs, "GameServer", out.events[k].type,
+					out.events[k].reason, "%s", out.events[k].message);
+	next:
+		if (r < 0)
+			rc = r;
+		sq_outcome_free(&out);
+		free(view);
+		cJSON_Delete(results);
+		cJSON_Delete(updated);
+	}
+	return rc;
+}
+
 static int sync_status(struct kube_client *kc, const cJSON *gss, struct view *v,
 		       const struct set_spec *sp, const char *failure)
 {
@@ -1134,10 +1269,15 @@ static int reconcile(struct ctl *c, struct kube_client *kc, const char *key, uns
 	}
 	{
 		int sr = sync_servers(kc, &v);
+		int qr = sync_service_quality(c, kc, gss, &v);
 		int st = sync_status(kc, gss, &v, &sp, failure);
 
+		if (qr == -EAGAIN) {
+			busy = true;
+			qr = 0;
+		}
 		if (r == 0)
-			r = sr < 0 ? sr : st;
+			r = sr < 0 ? sr : (qr < 0 ? qr : st);
 	}
 	if (failure && r == 0)
 		r = -EIO; /* back off before trying the refused create again */
@@ -1217,6 +1357,8 @@ int ctl_new(const struct kube_config *cfg, const struct ctl_opts *opts, struct c
 		c->opts.workers = 1;
 	r = kcfg_copy(cfg, &c->cfg);
 	if (r == 0)
+		r = rp_store_new(&c->reports);
+	if (r == 0)
 		r = wq_new(200, 30000, &c->q);
 	if (r == 0)
 		r = inf_new(cfg, &go, &gh, c, &c->gss);
@@ -1278,6 +1420,7 @@ void ctl_free(struct ctl *c)
 	inf_free(c->gs);
 	inf_free(c->pods);
 	wq_free(c->q);
+	rp_store_free(c->reports);
 	free(c->workers);
 	while (c->expects) {
 		struct expect *e = c->expects;
@@ -1288,6 +1431,60 @@ void ctl_free(struct ctl *c)
 	pthread_mutex_destroy(&c->exp_lock);
 	kcfg_free(&c->cfg);
 	free(c);
+}
+
+int ctl_probe_report(struct ctl *c, const char *body, size_t len, const char *token, char *err,
+		     size_t errlen)
+{
+	struct rp_report rep;
+	cJSON *pod = NULL;
+	const char *uid, *want, *owner;
+	char key[520];
+	int r;
+
+	r = rp_parse(body, len, &rep, err, errlen);
+	if (r < 0)
+		return r == -E2BIG ? 413 : 400;
+	pod = inf_get(c->pods, rep.ns, rep.pod);
+	uid = obj_str(pod, "metadata.uid");
+	owner = obj_label(pod, OKG_LABEL_OWNER_GSS);
+	if (!pod || !uid || strcmp(uid, rep.uid) != 0 || !owner) {
+		snprintf(err, errlen, "pod %s/%s (uid %s): not a game server pod known here",
+			 rep.ns, rep.pod, rep.uid);
+		r = 404;
+		goto out;
+	}
+	/* The annotation key has dots: look it up directly rather than by path. */
+	{
+		const cJSON *ann = obj_get(pod, "metadata.annotations");
+		const cJSON *t = cJSON_GetObjectItemCaseSensitive(ann, OKG_ANNOTATION_PROBE_TOKEN);
+
+		want = cJSON_IsString(t) ? t->valuestring : NULL;
+	}
+	if (!want || !token || strlen(want) != strlen(token)) {
+		snprintf(err, errlen, "pod %s/%s: bad token", rep.ns, rep.pod);
+		r = 401;
+		goto out;
+	}
+	{
+		unsigned char diff = 0;
+
+		for (size_t i = 0; want[i]; i++)
+			diff |= (unsigned char)(want[i] ^ token[i]);
+		if (diff) {
+			snprintf(err, errlen, "pod %s/%s: bad token", rep.ns, rep.pod);
+			r = 401;
+			goto out;
+		}
+	}
+	snprintf(key, sizeof(key), "%s/%s", rep.ns, owner);
+	r = rp_store_put(c->reports, &rep) < 0 ? 500 : 204;
+	if (r == 204)
+		wq_add(c->q, key);
+out:
+	rp_report_free(&rep);
+	cJSON_Delete(pod);
+	return r;
 }
 
 bool ctl_ready(struct ctl *c)

@@ -36,6 +36,11 @@ int ctl_start(struct ctl *c);
 void ctl_stop(struct ctl *c);
 void ctl_free(struct ctl *c);
 
+/* Takes a probe report (see report.h): returns the HTTP status to answer (204, 400, 401, 404,
+ * 413) and, on error, a message in err. token is the bearer token presented. */
+int ctl_probe_report(struct ctl *c, const char *body, size_t len, const char *token, char *err,
+		     size_t errlen);
+
 /* True once every cache has listed and is watching. */
 bool ctl_ready(struct ctl *c);
 const struct ctl_stats *ctl_get_stats(struct ctl *c);

@@ -165,7 +165,7 @@ static void *le_thread(void *arg)
 	struct le *e = arg;
 	struct kube_client *kc = NULL;
 	struct kube_client_opts ko = {
-	    .user_agent = "okg-controller-leader", .timeout_ms = 5000, .max_retries = 0};
+	    .user_agent = "okg-controller-leader", .timeout_ms = 5000, .max_retries = -1};
 	bool was = false;
 
 	ko.timeout_ms = (long)e->o.renew_deadline_s * 1000 / 2;

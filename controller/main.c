@@ -1,6 +1,7 @@
 /* okg-controller: GameServerSets into ordinal-named pods and GameServers. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,14 +12,15 @@
 
 #include "controller/ctl.h"
 #include "controller/leader.h"
+#include "controller/report.h"
 #include "lib/backoff.h"
 #include "lib/buf.h"
 #include "lib/config.h"
 #include "lib/kube.h"
 #include "lib/log.h"
 
-static char *opt_kubeconfig, *opt_http_listen, *opt_lease_ns, *opt_lease_name, *opt_identity,
-    *opt_log_level;
+static char *opt_kubeconfig, *opt_http_listen, *opt_probe_listen, *opt_lease_ns, *opt_lease_name,
+    *opt_identity, *opt_log_level;
 static long opt_workers, opt_lease_s, opt_renew_s, opt_retry_s;
 static bool opt_leader_elect;
 
@@ -108,7 +110,74 @@ static enum MHD_Result on_http(void *cls, struct MHD_Connection *conn, const cha
 	return reply(conn, 404, "text/plain", "not found\n", 10);
 }
 
-static struct MHD_Daemon *start_http(const char *listen)
+/* POST /v1/probe-results: the body is gathered (capped) across calls, then handed over. */
+struct upload {
+	struct buf body;
+	bool too_big;
+};
+
+static void on_done(void *cls, struct MHD_Connection *conn, void **con_cls,
+		    enum MHD_RequestTerminationCode toe)
+{
+	struct upload *u = *con_cls;
+
+	(void)cls, (void)conn, (void)toe;
+	if (u) {
+		buf_free(&u->body);
+		free(u);
+		*con_cls = NULL;
+	}
+}
+
+static enum MHD_Result on_probe(void *cls, struct MHD_Connection *conn, const char *url,
+				const char *method, const char *version, const char *upload,
+				size_t *upload_size, void **con_cls)
+{
+	struct upload *u = *con_cls;
+	const char *auth;
+	char err[600];
+	int code;
+
+	(void)cls, (void)version;
+	if (strcmp(url, "/v1/probe-results") != 0)
+		return reply(conn, 404, "text/plain", "not found\n", 10);
+	if (strcmp(method, "POST") != 0)
+		return reply(conn, 405, "text/plain", "method not allowed\n", 19);
+	if (!u) {
+		u = calloc(1, sizeof(*u));
+		if (!u)
+			return MHD_NO;
+		buf_init(&u->body, RP_BODY_MAX);
+		*con_cls = u;
+		return MHD_YES;
+	}
+	if (*upload_size) {
+		if (!u->too_big && buf_append(&u->body, upload, *upload_size) < 0)
+			u->too_big = true;
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	if (u->too_big)
+		return reply(conn, 413, "text/plain", "report too large\n", 17);
+	if (!leading || !ctl || !ctl_ready(ctl))
+		return reply(conn, 503, "text/plain", "not leading\n", 12);
+	auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
+	if (!auth || strncmp(auth, "Bearer ", 7) != 0)
+		return reply(conn, 401, "text/plain", "missing bearer token\n", 21);
+	code = ctl_probe_report(ctl, u->body.data ? u->body.data : "", u->body.len, auth + 7, err,
+				sizeof(err));
+	if (code == 204)
+		return reply(conn, 204, "text/plain", "", 0);
+	{
+		char q[700];
+
+		LOG_WARNF("probe_report_refused", "code=%d message=%s", code,
+			  log_quote(err, q, sizeof(q)));
+	}
+	return reply(conn, (unsigned)code, "text/plain", err, strlen(err));
+}
+
+static struct MHD_Daemon *start_http(const char *listen, MHD_AccessHandlerCallback handler)
 {
 	struct sockaddr_in sa = {.sin_family = AF_INET};
 	char host[64];
@@ -126,9 +195,10 @@ static struct MHD_Daemon *start_http(const char *listen)
 		return NULL;
 	sa.sin_port = htons((uint16_t)port);
 	return MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL,
-				on_http, NULL, MHD_OPTION_SOCK_ADDR, &sa,
-				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10,
-				MHD_OPTION_CONNECTION_LIMIT, (unsigned)32, MHD_OPTION_END);
+				handler, NULL, MHD_OPTION_SOCK_ADDR, &sa,
+				MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL,
+				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
+				MHD_OPTION_CONNECTION_LIMIT, (unsigned)4096, MHD_OPTION_END);
 }
 
 static void on_leading(void *ud)
@@ -141,7 +211,7 @@ static void on_leading(void *ud)
 int main(int argc, char **argv)
 {
 	struct kube_config cfg = {0};
-	struct MHD_Daemon *http = NULL;
+	struct MHD_Daemon *http = NULL, *probe_http = NULL;
 	struct le *election = NULL;
 	struct sigaction sa = {0};
 	enum log_level lvl = LOG_INFO;
@@ -191,10 +261,18 @@ int main(int argc, char **argv)
 		}
 	}
 	if (opt_http_listen && *opt_http_listen) {
-		http = start_http(opt_http_listen);
+		http = start_http(opt_http_listen, on_http);
 		if (!http) {
 			fprintf(stderr, "okg-controller: --http-listen %s: cannot listen there\n",
 				opt_http_listen);
+			goto out;
+		}
+	}
+	if (opt_probe_listen && *opt_probe_listen) {
+		probe_http = start_http(opt_probe_listen, on_probe);
+		if (!probe_http) {
+			fprintf(stderr, "okg-controller: --probe-listen %s: cannot listen there\n",
+				opt_probe_listen);
 			goto out;
 		}
 	}
@@ -236,6 +314,8 @@ out:
 	ctl_free(ctl);
 	if (http)
 		MHD_stop_daemon(http);
+	if (probe_http)
+		MHD_stop_daemon(probe_http);
 	kcfg_free(&cfg);
 	cfg_free(options, N_OPTIONS);
 	kube_global_cleanup();

@@ -157,11 +157,26 @@ long sc_replicas_after_kill(const struct sc_input *in)
 	return in->replicas - killed;
 }
 
+/* Adds v[0..n) to s in ascending order (sorting v): ordset_add in the servers' own order moves
+ * the set's tail on every insertion, quadratic for servers listed in no particular order. */
+static int add_sorted(struct ordset *s, int *v, size_t n)
+{
+	qsort(v, n, sizeof(*v), cmp_ints);
+	for (size_t i = 0; i < n; i++) {
+		int r = ordset_add(s, v[i]);
+
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 int sc_compute(const struct sc_input *in, struct sc_plan *out)
 {
 	struct ordset present, terminating;
 	struct key *keys = NULL;
-	size_t n_keys = 0, managed;
+	int *ords = NULL; /* present ordinals from the front, terminating ones from the back */
+	size_t n_keys = 0, managed, n_present = 0, n_term = 0;
 	int r = 0;
 
 	sc_plan_init(out);
@@ -171,7 +186,8 @@ int sc_compute(const struct sc_input *in, struct sc_plan *out)
 		return -EINVAL;
 	out->remove = malloc((in->n ? in->n : 1) * sizeof(*out->remove));
 	keys = malloc((in->n ? in->n : 1) * sizeof(*keys));
-	if (!out->remove || !keys) {
+	ords = malloc((in->n ? in->n : 1) * sizeof(*ords));
+	if (!out->remove || !keys || !ords) {
 		r = -ENOMEM;
 		goto out;
 	}
@@ -180,21 +196,24 @@ int sc_compute(const struct sc_input *in, struct sc_plan *out)
 		const struct sc_server *s = &in->servers[i];
 
 		if (s->deleting) {
-			r = ordset_add(&terminating, s->ordinal);
+			ords[in->n - ++n_term] = s->ordinal;
 		} else if (in->reserved && ordset_has(in->reserved, s->ordinal)) {
 			out->remove[out->n_remove++] = s->ordinal;
-			r = ordset_add(&present, s->ordinal);
+			ords[n_present++] = s->ordinal;
 		} else {
 			keys[n_keys].rank = sc_ops_rank(s->ops_state, NULL);
 			keys[n_keys].prio = sc_priority(s->deletion_priority, NULL);
 			keys[n_keys].ordinal = s->ordinal;
 			keys[n_keys].index = i;
 			n_keys++;
-			r = ordset_add(&present, s->ordinal);
+			ords[n_present++] = s->ordinal;
 		}
-		if (r < 0)
-			goto out;
 	}
+	r = add_sorted(&present, ords, n_present);
+	if (r == 0)
+		r = add_sorted(&terminating, ords + in->n - n_term, n_term);
+	if (r < 0)
+		goto out;
 	/* Reserved ones in ascending order, for stable plans and messages. (qsort: an insertion
 	 * sort here was quadratic, minutes for 100,000 reserved servers listed high to low.) */
 	qsort(out->remove, out->n_remove, sizeof(*out->remove), cmp_ints);
@@ -206,11 +225,12 @@ int sc_compute(const struct sc_input *in, struct sc_plan *out)
 		qsort(keys, n_keys, sizeof(*keys), cmp_keys);
 		for (size_t i = 0; i < victims; i++) {
 			out->remove[out->n_remove++] = keys[i].ordinal;
-			if (in->reserve_ids) {
-				r = ordset_add(&out->writeback, keys[i].ordinal);
-				if (r < 0)
-					goto out;
-			}
+			ords[i] = keys[i].ordinal;
+		}
+		if (in->reserve_ids) {
+			r = add_sorted(&out->writeback, ords, victims);
+			if (r < 0)
+				goto out;
 		}
 	} else if ((long)managed < in->replicas) {
 		long need = in->replicas - (long)managed;
@@ -233,6 +253,7 @@ int sc_compute(const struct sc_input *in, struct sc_plan *out)
 		}
 	}
 out:
+	free(ords);
 	free(keys);
 	ordset_free(&present);
 	ordset_free(&terminating);

@@ -57,6 +57,9 @@ needs_of() {
   if grep -q '^  namespace: kruise-game-system$' "$f"; then
     needs+=("namespace kruise-game-system")
   fi
+  if grep -q 'scalerAddress: kruise-game-external-scaler.kruise-game-system:6000' "$f"; then
+    needs+=("a KEDA external scaler at kruise-game-external-scaler.kruise-game-system:6000")
+  fi
   if [ ${#needs[@]} -eq 0 ]; then echo "-"; else (IFS=';'; echo "${needs[*]}" | sed 's/;/, /g'); fi
 }
 

@@ -92,8 +92,8 @@ int kube_client_new(const struct kube_config *cfg, const struct kube_client_opts
 	if (kc->opts.connect_timeout_ms <= 0)
 		kc->opts.connect_timeout_ms = 5000;
 	if (kc->opts.max_retries < 0)
-		kc->opts.max_retries = 0;
-	else if (!opts)
+		kc->opts.max_retries = 0; /* negative: never retry */
+	else if (kc->opts.max_retries == 0)
 		kc->opts.max_retries = 4;
 	if (!kc->opts.backoff_base_ms)
 		kc->opts.backoff_base_ms = 200;

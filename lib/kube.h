@@ -39,7 +39,7 @@ enum kube_err {
 struct kube_client_opts {
 	long timeout_ms;	  /* one request, default 15000 */
 	long connect_timeout_ms;  /* default 5000 */
-	int max_retries;	  /* retries of a request that may be repeated; default 4 */
+	int max_retries;	  /* retries of a repeatable request: 0 = 4, negative = none */
 	unsigned backoff_base_ms; /* default 200 */
 	unsigned backoff_cap_ms;  /* default 10000 */
 	size_t max_body;	  /* response cap, default 64 MiB */

@@ -386,10 +386,14 @@ int kcfg_in_cluster(const char *sa_dir, struct kube_config *out, char *err, size
 		return r;
 	}
 	snprintf(path, sizeof(path), "%s/namespace", sa_dir);
-	if (kcfg_read_file(path, &ns, NULL) == 0) {
-		ns[strcspn(ns, " \r\n\t")] = '\0';
+	if (kcfg_read_file(path, &ns, NULL) == 0 && ns[strspn(ns, " \r\n\t")]) {
+		char *start = ns + strspn(ns, " \r\n\t");
+
+		start[strcspn(start, " \r\n\t")] = '\0';
+		memmove(ns, start, strlen(start) + 1);
 		out->namespace = ns;
 	} else {
+		free(ns);
 		out->namespace = strdup("default");
 		if (!out->namespace)
 			goto nomem;
@@ -451,6 +455,8 @@ int kcfg_load(const char *path, struct kube_config *out, char *err, size_t errle
 	memset(out, 0, sizeof(*out));
 	if (path && *path)
 		return load_file(path, out, err, errlen);
+	while (env && *env == ':')
+		env++; /* empty entries are skipped, as kubectl does */
 	if (env && *env) {
 		size_t n = strcspn(env, ":");
 

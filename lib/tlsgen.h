@@ -13,8 +13,8 @@
 /* A certificate and its private key, both NUL-terminated PEM strings owned by the pair.
  * cert_pem holds one "CERTIFICATE" block; key_pem an unencrypted PKCS#8 "PRIVATE KEY" block. */
 struct tg_pair {
-        char *cert_pem;
-        char *key_pem;
+	char *cert_pem;
+	char *key_pem;
 };
 
 /* Wipes key_pem, frees both strings and sets them to NULL, so a second call is harmless.
@@ -25,16 +25,16 @@ enum tg_key_type { TG_KEY_EC_P256, TG_KEY_RSA_2048 };
 
 /* What to put in a certificate. The request only borrows its strings. */
 struct tg_cert_req {
-        const char *common_name;      /* required, 1..64 characters */
-        const char *const *dns_names; /* subjectAltName DNS entries (may be NULL if 0) */
-        size_t n_dns;
-        const char *const *ip_addrs; /* IPv4 or IPv6 literals (may be NULL if 0) */
-        size_t n_ip;
-        int valid_days; /* 1..3650 */
-        enum tg_key_type key_type;
-        int is_ca;                /* basicConstraints CA:TRUE, keyUsage keyCertSign|cRLSign */
-        int client_auth;          /* leaves: extKeyUsage clientAuth instead of serverAuth */
-        const char *organization; /* optional O= (Kubernetes maps it to a group); NULL = none */
+	const char *common_name;      /* required, 1..64 characters */
+	const char *const *dns_names; /* subjectAltName DNS entries (may be NULL if 0) */
+	size_t n_dns;
+	const char *const *ip_addrs; /* IPv4 or IPv6 literals (may be NULL if 0) */
+	size_t n_ip;
+	int valid_days; /* 1..3650 */
+	enum tg_key_type key_type;
+	int is_ca;		  /* basicConstraints CA:TRUE, keyUsage keyCertSign|cRLSign */
+	int client_auth;	  /* leaves: extKeyUsage clientAuth instead of serverAuth */
+	const char *organization; /* optional O= (Kubernetes maps it to a group); NULL = none */
 };
 
 /* Creates a fresh key and a certificate signed by that key (use for a CA).

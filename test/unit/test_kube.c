@@ -838,7 +838,7 @@ static void test_text_error_body(void **state)
 	struct kube_resp resp;
 
 	(void)state;
-	o.max_retries = 0;
+	o.max_retries = -1; /* never retry */
 	kc = client(&o);
 	push((struct canned){.status = 502,
 			     .ctype = "text/html",

@@ -143,8 +143,9 @@ static void test_ordset_cap(void **state)
 
 	(void)state;
 	ordset_init(&s);
+	/* ascending: adding at the end is cheap (each insertion in front moves the whole set) */
 	for (int i = 0; i < ORD_MAX_IDS; i++)
-		assert_int_equal(ordset_add(&s, ORD_MAX_IDS - 1 - i), 0);
+		assert_int_equal(ordset_add(&s, i), 0);
 	assert_int_equal(s.n, ORD_MAX_IDS);
 	assert_int_equal(ordset_add(&s, ORD_MAX_IDS), -E2BIG);
 	assert_int_equal(ordset_add(&s, 500000), -E2BIG);
@@ -651,7 +652,7 @@ static void test_to_string_large(void **state)
 	/* the largest set, all singletons: the longest annotation okg can write */
 	ordset_init(&s);
 	for (int i = 0; i < ORD_MAX_IDS; i++)
-		assert_int_equal(ordset_add(&s, 999999 - 2 * i), 0);
+		assert_int_equal(ordset_add(&s, 999999 - 2 * (ORD_MAX_IDS - 1 - i)), 0);
 	text = ord_to_string(&s);
 	assert_non_null(text);
 	assert_true(strlen(text) > 600000);
@@ -720,7 +721,5 @@ int main(void)
 	    cmocka_unit_test(test_from_name),
 	};
 
-	if (getenv("F"))
-		cmocka_set_test_filter(getenv("F"));
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,242 @@
+#include "controller/report.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "controller/objects.h"
+
+#define RP_MAX_RESULTS 64
+#define RP_RESULT_MAX  1024
+
+void rp_report_free(struct rp_report *r)
+{
+	if (!r)
+		return;
+	cJSON_Delete(r->results);
+	r->results = NULL;
+}
+
+static int copy_field(const cJSON *root, const char *key, char *dst, size_t len, char *err,
+		      size_t errlen)
+{
+	const char *v = obj_str(root, key);
+
+	if (!v || !*v || strlen(v) >= len) {
+		snprintf(err, errlen, "%s: required, a string of at most %zu characters", key,
+			 len - 1);
+		return -EINVAL;
+	}
+	memcpy(dst, v, strlen(v) + 1);
+	return 0;
+}
+
+int rp_parse(const char *body, size_t len, struct rp_report *out, char *err, size_t errlen)
+{
+	cJSON *root = NULL;
+	const cJSON *results, *it;
+	int r = -EINVAL, i = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (len > RP_BODY_MAX) {
+		snprintf(err, errlen, "body: larger than %u bytes", RP_BODY_MAX);
+		return -E2BIG;
+	}
+	root = cJSON_ParseWithLength(body, len);
+	if (!cJSON_IsObject(root)) {
+		snprintf(err, errlen, "body: not a JSON object");
+		goto out;
+	}
+	if (copy_field(root, "namespace", out->ns, sizeof(out->ns), err, errlen) < 0 ||
+	    copy_field(root, "pod", out->pod, sizeof(out->pod), err, errlen) < 0 ||
+	    copy_field(root, "podUID", out->uid, sizeof(out->uid), err, errlen) < 0)
+		goto out;
+	results = cJSON_GetObjectItemCaseSensitive(root, "results");
+	if (!cJSON_IsArray(results) || cJSON_GetArraySize(results) > RP_MAX_RESULTS) {
+		snprintf(err, errlen, "results: must be a list of at most %d entries",
+			 RP_MAX_RESULTS);
+		goto out;
+	}
+	cJSON_ArrayForEach(it, results)
+	{
+		const cJSON *st = cJSON_GetObjectItemCaseSensitive(it, "state");
+		const cJSON *res = cJSON_GetObjectItemCaseSensitive(it, "result");
+		const char *name = obj_str(it, "name");
+
+		if (!name || !*name || strlen(name) > 63) {
+			snprintf(err, errlen, "results[%d].name: required, at most 63 characters",
+				 i);
+			goto out;
+		}
+		if (!cJSON_IsBool(st) && !cJSON_IsNull(st)) {
+			snprintf(err, errlen, "results[%d].state: must be true, false or null", i);
+			goto out;
+		}
+		if (res && (!cJSON_IsString(res) || strlen(res->valuestring) > RP_RESULT_MAX)) {
+			snprintf(err, errlen, "results[%d].result: a string of at most %d bytes", i,
+				 RP_RESULT_MAX);
+			goto out;
+		}
+		i++;
+	}
+	out->results = cJSON_DetachItemFromObjectCaseSensitive(root, "results");
+	r = out->results ? 0 : -ENOMEM;
+out:
+	cJSON_Delete(root);
+	return r;
+}
+
+int rp_results_view(const cJSON *results, struct sq_result **out, size_t *n)
+{
+	const cJSON *it;
+	size_t k = 0;
+
+	*out = calloc((size_t)cJSON_GetArraySize(results) + 1, sizeof(**out));
+	if (!*out)
+		return -ENOMEM;
+	cJSON_ArrayForEach(it, results)
+	{
+		const cJSON *st = cJSON_GetObjectItemCaseSensitive(it, "state");
+		struct sq_result *s = &(*out)[k++];
+
+		s->name = obj_str(it, "name");
+		s->state = cJSON_IsTrue(st) ? 1 : (cJSON_IsFalse(st) ? 0 : -1);
+		s->result = obj_str(it, "result") ? obj_str(it, "result") : "";
+		s->probe_time = obj_str(it, "probeTime");
+		s->ops_state = obj_str(it, "opsState");
+	}
+	*n = k;
+	return 0;
+}
+
+struct entry {
+	char key[510];
+	char uid[64];
+	cJSON *results;
+	char applied_rv[64];
+	struct entry *next;
+};
+
+struct rp_store {
+	pthread_mutex_t lock;
+	struct entry *head;
+};
+
+int rp_store_new(struct rp_store **out)
+{
+	*out = calloc(1, sizeof(**out));
+	if (!*out)
+		return -ENOMEM;
+	pthread_mutex_init(&(*out)->lock, NULL);
+	return 0;
+}
+
+void rp_store_free(struct rp_store *s)
+{
+	if (!s)
+		return;
+	while (s->head) {
+		struct entry *e = s->head;
+
+		s->head = e->next;
+		cJSON_Delete(e->results);
+		free(e);
+	}
+	pthread_mutex_destroy(&s->lock);
+	free(s);
+}
+
+static struct entry *find(struct rp_store *s, const char *ns, const char *pod)
+{
+	char key[510];
+
+	snprintf(key, sizeof(key), "%s/%s", ns, pod);
+	for (struct entry *e = s->head; e; e = e->next)
+		if (!strcmp(e->key, key))
+			return e;
+	return NULL;
+}
+
+int rp_store_put(struct rp_store *s, struct rp_report *r)
+{
+	struct entry *e;
+
+	pthread_mutex_lock(&s->lock);
+	e = find(s, r->ns, r->pod);
+	if (!e) {
+		e = calloc(1, sizeof(*e));
+		if (!e) {
+			pthread_mutex_unlock(&s->lock);
+			return -ENOMEM;
+		}
+		snprintf(e->key, sizeof(e->key), "%s/%s", r->ns, r->pod);
+		e->next = s->head;
+		s->head = e;
+	}
+	if (strcmp(e->uid, r->uid) != 0)
+		e->applied_rv[0] = '\0';
+	snprintf(e->uid, sizeof(e->uid), "%s", r->uid);
+	cJSON_Delete(e->results);
+	e->results = r->results;
+	r->results = NULL;
+	pthread_mutex_unlock(&s->lock);
+	return 0;
+}
+
+cJSON *rp_store_get(struct rp_store *s, const char *ns, const char *pod, const char *uid)
+{
+	struct entry *e;
+	cJSON *copy = NULL;
+
+	pthread_mutex_lock(&s->lock);
+	e = find(s, ns, pod);
+	if (e && uid && !strcmp(e->uid, uid) && e->results)
+		copy = cJSON_Duplicate(e->results, 1);
+	pthread_mutex_unlock(&s->lock);
+	return copy;
+}
+
+void rp_store_remove(struct rp_store *s, const char *ns, const char *pod)
+{
+	char key[510];
+
+	snprintf(key, sizeof(key), "%s/%s", ns, pod);
+	pthread_mutex_lock(&s->lock);
+	for (struct entry **pp = &s->head; *pp; pp = &(*pp)->next) {
+		if (!strcmp((*pp)->key, key)) {
+			struct entry *e = *pp;
+
+			*pp = e->next;
+			cJSON_Delete(e->results);
+			free(e);
+			break;
+		}
+	}
+	pthread_mutex_unlock(&s->lock);
+}
+
+void rp_store_mark_applied(struct rp_store *s, const char *ns, const char *pod, const char *rv)
+{
+	struct entry *e;
+
+	pthread_mutex_lock(&s->lock);
+	e = find(s, ns, pod);
+	if (e)
+		snprintf(e->applied_rv, sizeof(e->applied_rv), "%s", rv ? rv : "");
+	pthread_mutex_unlock(&s->lock);
+}
+
+int rp_store_awaiting(struct rp_store *s, const char *ns, const char *pod, const char *cache_rv)
+{
+	struct entry *e;
+	int awaiting = 0;
+
+	pthread_mutex_lock(&s->lock);
+	e = find(s, ns, pod);
+	if (e && e->applied_rv[0] && cache_rv && !strcmp(e->applied_rv, cache_rv))
+		awaiting = 1;
+	pthread_mutex_unlock(&s->lock);
+	return awaiting;
+}

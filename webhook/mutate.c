@@ -1,0 +1,165 @@
+#include "webhook/mutate.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "webhook/wjson.h"
+
+#define PATCH_MAX (64 * 1024)
+
+static const cJSON *member(const cJSON *o, const char *key)
+{
+	return cJSON_IsObject(o) ? cJSON_GetObjectItemCaseSensitive(o, key) : NULL;
+}
+
+static const char *str_of(const cJSON *v)
+{
+	return cJSON_IsString(v) && v->valuestring ? v->valuestring : NULL;
+}
+
+static bool has_container(const cJSON *list, const char *name)
+{
+	const cJSON *c;
+
+	cJSON_ArrayForEach(c, list)
+	{
+		const char *n = str_of(member(c, "name"));
+
+		if (n && strcmp(n, name) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Is s a JSON array with at least one element? Parsing it fully also proves the helper will
+ * be able to read it. (cJSON does not tell out-of-memory from bad syntax; either way the pod
+ * is left alone, which is the safe outcome.) */
+static bool probes_usable(const char *s)
+{
+	cJSON *v = cJSON_ParseWithOpts(s, NULL, 1);
+	bool ok = cJSON_IsArray(v) && cJSON_GetArraySize(v) > 0;
+
+	cJSON_Delete(v);
+	return ok;
+}
+
+static void env_field(struct wj *w, const char *name, const char *path, bool first)
+{
+	if (!first)
+		wj_raw(w, ",");
+	wj_raw(w, "{\"name\":");
+	wj_str(w, name);
+	wj_raw(w, ",\"valueFrom\":{\"fieldRef\":{\"apiVersion\":\"v1\",\"fieldPath\":");
+	wj_str(w, path);
+	wj_raw(w, "}}}");
+}
+
+/* Writes "key":{"cpu":"..","memory":".."} with the non-empty ones; nothing when both are empty. */
+static void resource_pair(struct wj *w, const char *key, const char *cpu, const char *mem)
+{
+	bool c = cpu && cpu[0], m = mem && mem[0];
+
+	if (!c && !m)
+		return;
+	wj_key(w, key);
+	wj_raw(w, "{");
+	if (c) {
+		wj_key(w, "cpu");
+		wj_str(w, cpu);
+	}
+	if (m) {
+		if (c)
+			wj_raw(w, ",");
+		wj_key(w, "memory");
+		wj_str(w, mem);
+	}
+	wj_raw(w, "}");
+}
+
+static void helper_container(struct wj *w, const struct mut_opts *o)
+{
+	bool req = (o->cpu_request && o->cpu_request[0]) ||
+		   (o->memory_request && o->memory_request[0]);
+
+	wj_raw(w, "{\"name\":\"" MUT_HELPER_NAME "\",\"image\":");
+	wj_str(w, o->image ? o->image : "");
+	if (o->pull_policy && o->pull_policy[0]) {
+		wj_raw(w, ",\"imagePullPolicy\":");
+		wj_str(w, o->pull_policy);
+	}
+	wj_raw(w, ",\"command\":[");
+	wj_str(w, o->command ? o->command : "");
+	wj_raw(w, "],\"env\":[");
+	env_field(w, "POD_NAME", "metadata.name", true);
+	env_field(w, "POD_NAMESPACE", "metadata.namespace", false);
+	env_field(w, "POD_UID", "metadata.uid", false);
+	env_field(w, "POD_IP", "status.podIP", false);
+	env_field(w, "OKG_PROBES", "metadata.annotations['" MUT_PROBES_ANNOTATION "']", false);
+	wj_raw(w, "],\"resources\":{");
+	resource_pair(w, "requests", o->cpu_request, o->memory_request);
+	if (req && ((o->cpu_limit && o->cpu_limit[0]) || (o->memory_limit && o->memory_limit[0])))
+		wj_raw(w, ",");
+	resource_pair(w, "limits", o->cpu_limit, o->memory_limit);
+	/* The helper enters the target container's mount namespace to run exec probes in its
+	 * filesystem (SYS_ADMIN for setns, SYS_CHROOT, SYS_PTRACE to reach /proc/<pid>/ns of
+	 * another container's process); everything else is dropped. */
+	wj_raw(w, "},\"securityContext\":{\"allowPrivilegeEscalation\":false,"
+		  "\"readOnlyRootFilesystem\":true,\"capabilities\":{\"drop\":[\"ALL\"],"
+		  "\"add\":[\"SYS_PTRACE\",\"SYS_ADMIN\",\"SYS_CHROOT\"]}},"
+		  "\"terminationMessagePolicy\":\"FallbackToLogsOnError\"}");
+}
+
+int mut_pod(const cJSON *pod, const struct mut_opts *o, char **patch, size_t *len,
+	    struct fe_list *warn)
+{
+	const cJSON *meta = member(pod, "metadata");
+	const cJSON *labels = member(meta, "labels");
+	const cJSON *ann = member(meta, "annotations");
+	const cJSON *spec = member(pod, "spec");
+	const cJSON *containers = member(spec, "containers");
+	const char *owner = str_of(member(labels, MUT_OWNER_LABEL));
+	const char *probes = str_of(member(ann, MUT_PROBES_ANNOTATION));
+	struct wj w;
+
+	*patch = NULL;
+	*len = 0;
+	if (!owner || !owner[0] || !probes || !probes[0])
+		return 0;
+	if (member(ann, MUT_MIRROR_ANNOTATION))
+		return 0; /* static pods are the kubelet's; never change them */
+	if (!cJSON_IsArray(containers))
+		return 0;
+	if (has_container(containers, MUT_HELPER_NAME))
+		return 0; /* injected already: re-invocation must not inject twice */
+	if (has_container(member(spec, "initContainers"), MUT_HELPER_NAME)) {
+		if (warn)
+			fe_warn(warn, "spec.initContainers: a container is named \"%s\"; the probe "
+				      "helper was not injected",
+				MUT_HELPER_NAME);
+		return 0;
+	}
+	if (!probes_usable(probes)) {
+		if (warn)
+			fe_warn(warn, "metadata.annotations[%s] is not a non-empty JSON array; the "
+				      "probe helper was not injected",
+				MUT_PROBES_ANNOTATION);
+		return 0;
+	}
+
+	wj_init(&w, PATCH_MAX);
+	wj_raw(&w, "[{\"op\":\"add\",\"path\":\"/spec/containers/-\",\"value\":");
+	helper_container(&w, o);
+	wj_raw(&w, "}");
+	/* Exec probes look at the pod's processes (e.g. "ps -ef | grep gate"), so the helper and
+	 * the game containers share one PID namespace. hostPID excludes it (and already shares
+	 * the node's). "add" replaces an existing member, so false becomes true. */
+	if (!cJSON_IsTrue(member(spec, "hostPID")) &&
+	    !cJSON_IsTrue(member(spec, "shareProcessNamespace")))
+		wj_raw(&w, ",{\"op\":\"add\",\"path\":\"/spec/shareProcessNamespace\",\"value\":true}");
+	wj_raw(&w, ",{\"op\":\"add\",\"path\":\"/metadata/annotations/");
+	wj_ptr_token(&w, MUT_INJECTED_ANNOTATION);
+	wj_raw(&w, "\",\"value\":\"true\"}]");
+	return wj_finish(&w, patch, len);
+}
