@@ -22,7 +22,7 @@ e2e_check "the CRDs are established" wait_for 30 eval \
   'k wait --for=condition=Established --timeout=5s crd/gameserversets.game.kruise.io crd/gameservers.game.kruise.io'
 
 # --- manifests ----------------------------------------------------------------------------------
-# keep_docs AWK-REGEX: drops every document of a YAML stream whose text matches the regex.
+# drop_docs AWK-REGEX: drops every document of a YAML stream whose text matches the regex.
 drop_docs() {
   awk -v re="$1" 'function out() { if (doc != "" && doc !~ re) printf "%s---\n", doc; doc = "" }
     /^---$/ { out(); next } { doc = doc $0 "\n" } END { out() }'
@@ -31,6 +31,8 @@ drop_docs() {
 pdb_compat() {
   if k api-versions | grep -qx policy/v1; then cat; else sed 's#^apiVersion: policy/v1$#apiVersion: policy/v1beta1#'; fi
 }
+# A server-side dry run does not create the namespace, so the namespaced objects need it first.
+k apply -f "$MF/base/namespace.yaml" >/dev/null
 for entry in default cert-manager; do
   e2e_check "kubectl kustomize manifests/$entry (kubectl $("$KUBECTL" version --client --short 2>/dev/null | awk '{print $3}'))" \
     eval 'k kustomize "$MF/$entry" >"$E2E_TMP/$entry.yaml" && [ "$(grep -c "^kind:" "$E2E_TMP/$entry.yaml")" -ge 15 ]'
@@ -158,20 +160,26 @@ e2e_check "errors are one line naming the object and the API server's message (n
 RC=$?
 e2e_check "bad flags exit 2" eval '[ "$RC" = 2 ]'
 
-# Two replicas racing on a new Secret end with one CA.
-for i in 1 2; do
-  "$CERTS_BIN" --secret okg-race --validating-config "" --mutating-config "" --once \
-    >"$E2E_TMP/race$i.log" 2>&1 &
-  eval "RACE$i=\$!"
-done
-wait "$RACE1"; R1=$?
-wait "$RACE2"; R2=$?
-e2e_check "two okg-certs racing on a new Secret both succeed and agree on one certificate" eval \
-  '[ "$R1" = 0 ] && [ "$R2" = 0 ] &&
-   s1=$(sed -n "s/.*event=done.* serial=\([0-9A-F]*\).*/\1/p" "$E2E_TMP/race1.log") &&
-   s2=$(sed -n "s/.*event=done.* serial=\([0-9A-F]*\).*/\1/p" "$E2E_TMP/race2.log") &&
-   [ -n "$s1" ] && eq "$s1" "$s2" &&
-   [ "$(k -n okg-system get secret okg-race -o "jsonpath={.data.ca\.crt}" | base64 -d | grep -c BEGIN)" = 1 ]'
+# Replicas racing end with one CA: four at once on a new Secret (create races), then four at
+# once on a Secret without its CA key (update races: each wants a new CA; one wins).
+race() { # TAG: runs four okg-certs at once; true when all succeed and report one serial
+  local i pids=() rc=0 serials
+  for i in 1 2 3 4; do
+    "$CERTS_BIN" --secret okg-race --validating-config "" --mutating-config "" --once \
+      >"$E2E_TMP/race-$1-$i.log" 2>&1 &
+    pids+=($!)
+  done
+  for i in "${pids[@]}"; do wait "$i" || rc=1; done
+  serials=$(sed -n "s/.*event=done.* serial=\([0-9A-F]*\).*/\1/p" "$E2E_TMP"/race-"$1"-*.log | sort -u)
+  [ "$rc" = 0 ] && [ -n "$serials" ] && [ "$(wc -l <<<"$serials")" = 1 ]
+}
+race_cas() { k -n okg-system get secret okg-race -o 'jsonpath={.data.ca\.crt}' | base64 -d | grep -c BEGIN; }
+e2e_check "four okg-certs racing to create a Secret all succeed and agree on one certificate" eval \
+  'race create && [ "$(race_cas)" = 1 ]'
+k -n okg-system patch secret okg-race --type=json -p '[{"op":"remove","path":"/data/ca.key"}]' >/dev/null
+e2e_check "four racing to replace a CA: one new CA (bundle: old + one new), one certificate" eval \
+  'race update && [ "$(race_cas)" = 2 ]'
+e2e_log "write conflicts met and retried in the races: $(cat "$E2E_TMP"/race-*.log | grep -c "event=conflict")"
 
 # --- okg-webhook ------------------------------------------------------------------------------------
 if [ ! -x "$WEBHOOK_BIN" ]; then

@@ -36,7 +36,7 @@
 static char *opt_kubeconfig, *opt_node_name, *opt_node_ip, *opt_pod_ip_base, *opt_image_map,
     *opt_log_dir, *opt_log_level;
 static long opt_nodes, opt_kubelet_port, opt_backoff_base_ms, opt_backoff_max_ms, opt_heartbeat_s;
-static bool opt_bind;
+static bool opt_bind, opt_isolate;
 
 static const struct cfg_opt options[] = {
     {"kubeconfig", "KUBECONFIG", CFG_STR, NULL, 0, 0, &opt_kubeconfig,
@@ -84,6 +84,7 @@ struct pod {
 	char *uid, *ns, *name, *node;
 	char ip[INET_ADDRSTRLEN];
 	pid_t sandbox;
+	bool isolated; /* own PID and mount namespaces */
 	struct ctr *c;
 	size_t nc;
 	char *restart_policy;
@@ -122,6 +123,7 @@ static struct {
 	bool snapshot_dirty;
 	char extra_env[64];
 	char started[32]; /* Ready since: the lastTransitionTime of the nodes */
+	bool warned_isolation;
 } sim = {.wake = {-1, -1}, .qlock = PTHREAD_MUTEX_INITIALIZER};
 
 static volatile sig_atomic_t stop_requested;
@@ -335,7 +337,8 @@ static void start_container(struct pod *p, struct ctr *c, const struct ps_contai
 	int r;
 
 	container_id(p, c);
-	r = proc_start(spec, p->sandbox, c->log_path, sim.extra_env, &pid, msg, sizeof(msg));
+	r = proc_start(spec, p->sandbox, p->isolated, c->log_path, sim.extra_env, &pid, msg,
+		       sizeof(msg));
 	c->restart_at = 0;
 	if (r < 0) {
 		unsigned delay = (unsigned)opt_backoff_base_ms
@@ -466,7 +469,12 @@ static struct pod *create_pod(const cJSON *obj)
 		LOG_ERRORF("pod_ip_exhausted", "ns=%s pod=%s", p->ns, p->name);
 		goto fail;
 	}
-	r = proc_start_sandbox(&p->sandbox);
+	r = proc_start_sandbox(opt_isolate, &p->sandbox, &p->isolated);
+	if (r == 0 && opt_isolate && !p->isolated && !sim.warned_isolation) {
+		LOG_WARNF("pod_isolation_unavailable", "reason=%s",
+			  "no CAP_SYS_ADMIN: pods share the host's PID namespace");
+		sim.warned_isolation = true;
+	}
 	if (r < 0) {
 		LOG_ERRORF("sandbox_failed", "ns=%s pod=%s message=%s", p->ns, p->name,
 			   log_quote(strerror(-r), q, sizeof(q)));

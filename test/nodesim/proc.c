@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -26,14 +28,38 @@ static void child_common(void)
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 }
 
-int proc_start_sandbox(pid_t *out)
+/* The pod's init: pid 1 of the pod's PID namespace. It mounts the pod's own /proc, reaps
+ * orphans, and when it dies the kernel ends every process of the pod. */
+static void pod_init(void)
 {
-	pid_t pid = fork();
+	mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+	for (;;) {
+		if (waitpid(-1, NULL, 0) < 0 && errno == ECHILD)
+			pause();
+	}
+}
 
-	if (pid < 0)
+int proc_start_sandbox(bool isolate, pid_t *out, bool *isolated)
+{
+	int ready[2];
+	pid_t pid;
+	char ok = 0;
+	ssize_t got;
+
+	*isolated = false;
+	if (pipe2(ready, O_CLOEXEC) < 0)
 		return -errno;
+	pid = fork();
+	if (pid < 0) {
+		int e = errno;
+
+		close(ready[0]);
+		close(ready[1]);
+		return -e;
+	}
 	if (pid == 0) {
 		int devnull = open("/dev/null", O_RDWR);
+		char yes = 1, no = 0;
 
 		setpgid(0, 0);
 		child_common();
@@ -42,11 +68,56 @@ int proc_start_sandbox(pid_t *out)
 			dup2(devnull, 1);
 			dup2(devnull, 2);
 		}
+		if (isolate && unshare(CLONE_NEWPID | CLONE_NEWNS) == 0 &&
+		    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0) {
+			pid_t init = fork();
+
+			if (init == 0) {
+				prctl(PR_SET_PDEATHSIG, SIGKILL);
+				pod_init();
+			}
+			if (write(ready[1], init > 0 ? &yes : &no, 1) < 0)
+				_exit(1);
+			/* Stay as the group leader the simulator knows; end with the pod. */
+			while (init > 0 && waitpid(init, NULL, 0) < 0 && errno == EINTR)
+				;
+			_exit(0);
+		}
+		if (write(ready[1], &no, 1) < 0)
+			_exit(1);
 		for (;;)
 			pause();
 	}
+	close(ready[1]);
 	setpgid(pid, pid); /* also in the parent: no race with the first container */
+	do {
+		got = read(ready[0], &ok, 1);
+	} while (got < 0 && errno == EINTR);
+	close(ready[0]);
+	*isolated = got == 1 && ok == 1;
 	*out = pid;
+	return 0;
+}
+
+/* Opens the namespace files of the sandbox whose namespaces a container joins. */
+static int open_pod_ns(pid_t sandbox, int *pidns, int *mntns)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/pid_for_children", (int)sandbox);
+	*pidns = open(path, O_RDONLY | O_CLOEXEC);
+	snprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)sandbox);
+	*mntns = open(path, O_RDONLY | O_CLOEXEC);
+	if (*pidns < 0 || *mntns < 0) {
+		int e = errno;
+
+		if (*pidns >= 0)
+			close(*pidns);
+		if (*mntns >= 0)
+			close(*mntns);
+		*pidns = *mntns = -1;
+		return -e;
+	}
 	return 0;
 }
 
@@ -67,14 +138,15 @@ static char **env_with(char *const *envp, const char *extra)
 	return v;
 }
 
-int proc_start(const struct ps_container *c, pid_t pgid, const char *log_path,
+int proc_start(const struct ps_container *c, pid_t pgid, bool isolated, const char *log_path,
 	       const char *extra_env, pid_t *out, char *msg, size_t msglen)
 {
 	static char *const idle_argv[] = {"sleep", "infinity", NULL};
 	char *const *argv = c->idle ? idle_argv : c->argv;
 	char **envp = NULL;
-	int pipefd[2] = {-1, -1};
+	int pipefd[2] = {-1, -1}, go[2] = {-1, -1};
 	int logfd = -1, child_errno = 0, r = 0;
+	int pidns = -1, mntns = -1, selfns = -1;
 	struct stat st;
 	pid_t pid;
 	ssize_t got;
@@ -98,21 +170,50 @@ int proc_start(const struct ps_container *c, pid_t pgid, const char *log_path,
 		snprintf(msg, msglen, "container %s: log %s: %s", c->name, log_path, strerror(-r));
 		goto out;
 	}
-	if (pipe2(pipefd, O_CLOEXEC) < 0) {
+	if (pipe2(pipefd, O_CLOEXEC) < 0 || pipe2(go, O_CLOEXEC) < 0) {
 		r = -errno;
 		goto out;
 	}
+	if (isolated) {
+		r = open_pod_ns(pgid, &pidns, &mntns);
+		if (r == 0) {
+			selfns = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+			/* Children of this thread are born in the pod's PID namespace. */
+			if (selfns < 0 || setns(pidns, CLONE_NEWPID) < 0)
+				r = -errno;
+		}
+		if (r < 0) {
+			snprintf(msg, msglen, "container %s: cannot join the pod's namespaces: %s",
+				 c->name, strerror(-r));
+			goto out;
+		}
+	}
 	pid = fork();
+	if (isolated && setns(selfns, CLONE_NEWPID) < 0 && pid > 0) {
+		/* Cannot return to our own namespace: later pods would land in this one. */
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		r = -errno;
+		snprintf(msg, msglen, "container %s: setns back failed", c->name);
+		goto out;
+	}
 	if (pid < 0) {
 		r = -errno;
 		goto out;
 	}
 	if (pid == 0) {
-		int devnull = open("/dev/null", O_RDONLY);
+		int devnull;
+		char byte;
 		int e;
 
-		setpgid(0, pgid);
 		child_common();
+		/* Wait until the parent has put us in the pod's process group. */
+		close(go[1]);
+		while (read(go[0], &byte, 1) < 0 && errno == EINTR)
+			;
+		if (mntns >= 0 && setns(mntns, CLONE_NEWNS) < 0)
+			_exit(126);
+		devnull = open("/dev/null", O_RDONLY);
 		if (devnull >= 0)
 			dup2(devnull, 0);
 		dup2(logfd, 1);
@@ -128,6 +229,8 @@ int proc_start(const struct ps_container *c, pid_t pgid, const char *log_path,
 		_exit(127);
 	}
 	setpgid(pid, pgid);
+	close(go[1]); /* releases the child */
+	go[1] = -1;
 	close(pipefd[1]);
 	pipefd[1] = -1;
 	/* The pipe closes on a successful exec; otherwise it carries the exec errno. */
@@ -144,6 +247,16 @@ int proc_start(const struct ps_container *c, pid_t pgid, const char *log_path,
 	}
 	*out = pid;
 out:
+	if (go[0] >= 0)
+		close(go[0]);
+	if (go[1] >= 0)
+		close(go[1]);
+	if (pidns >= 0)
+		close(pidns);
+	if (mntns >= 0)
+		close(mntns);
+	if (selfns >= 0)
+		close(selfns);
 	if (pipefd[0] >= 0)
 		close(pipefd[0]);
 	if (pipefd[1] >= 0)
