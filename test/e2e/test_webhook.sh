@@ -33,13 +33,16 @@ pdb_compat() {
 }
 # A server-side dry run does not create the namespace, so the namespaced objects need it first.
 k apply -f "$MF/base/namespace.yaml" >/dev/null
-for entry in default cert-manager; do
+for entry in default cert-manager certs-renewer; do
   e2e_check "kubectl kustomize manifests/$entry (kubectl $("$KUBECTL" version --client --short 2>/dev/null | awk '{print $3}'))" \
     eval 'k kustomize "$MF/$entry" >"$E2E_TMP/$entry.yaml" && [ "$(grep -c "^kind:" "$E2E_TMP/$entry.yaml")" -ge 15 ]'
 done
 e2e_check "manifests/default: every object passes a server-side dry run" eval \
   'pdb_compat <"$E2E_TMP/default.yaml" | k apply --dry-run=server -f - >"$E2E_TMP/dry-default.log" 2>&1 ||
      { cat "$E2E_TMP/dry-default.log" >&2; false; }'
+e2e_check "manifests/certs-renewer: every object passes a server-side dry run" eval \
+  'pdb_compat <"$E2E_TMP/certs-renewer.yaml" | k apply --dry-run=server -f - >"$E2E_TMP/dry-renew.log" 2>&1 ||
+     { cat "$E2E_TMP/dry-renew.log" >&2; false; }'
 e2e_check "manifests/cert-manager: every object but cert-manager's own passes a server-side dry run" eval \
   'pdb_compat <"$E2E_TMP/cert-manager.yaml" | drop_docs "apiVersion: cert-manager.io/" |
      k apply --dry-run=server -f - >"$E2E_TMP/dry-cm.log" 2>&1 || { cat "$E2E_TMP/dry-cm.log" >&2; false; }'

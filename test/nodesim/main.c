@@ -924,6 +924,8 @@ int main(int argc, char **argv)
 	double next_heartbeat = 0;
 	int r, rc = 1;
 
+	if (argc == 1 && strcmp(argv[0], "/pause") == 0)
+		proc_pod_init(); /* re-executed as an isolated pod's init */
 	r = cfg_parse(options, N_OPTIONS, argc, argv, stdout, err, sizeof(err));
 	if (r == 1)
 		return 0;

@@ -28,14 +28,14 @@ static void child_common(void)
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 }
 
-/* The pod's init: pid 1 of the pod's PID namespace. It mounts the pod's own /proc, reaps
- * orphans, and when it dies the kernel ends every process of the pod. */
-static void pod_init(void)
+void proc_pod_init(void)
 {
 	mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
 	for (;;) {
+		/* SIGCHLD is ignored by default, so pause() would not wake for new orphans:
+		 * poll once a second while there is no child to wait for. */
 		if (waitpid(-1, NULL, 0) < 0 && errno == ECHILD)
-			pause();
+			sleep(1);
 	}
 }
 
@@ -73,8 +73,13 @@ int proc_start_sandbox(bool isolate, pid_t *out, bool *isolated)
 			pid_t init = fork();
 
 			if (init == 0) {
+				static char *const argv[] = {"/pause", NULL};
+
 				prctl(PR_SET_PDEATHSIG, SIGKILL);
-				pod_init();
+				/* Re-exec as "/pause", so ps in the pod shows what a real pod
+				 * shows rather than the simulator's command line. */
+				execv("/proc/self/exe", argv);
+				proc_pod_init();
 			}
 			if (write(ready[1], init > 0 ? &yes : &no, 1) < 0)
 				_exit(1);

@@ -15,6 +15,11 @@
  * CAP_SYS_ADMIN). Returns 0 or -errno. */
 int proc_start_sandbox(bool isolate, pid_t *out, bool *isolated);
 
+/* The pod's init, pid 1 of an isolated pod (main() runs it when started as "/pause"): mounts
+ * the pod's own /proc and reaps orphans; when it dies the kernel ends every process of the
+ * pod. Never returns. */
+void proc_pod_init(void) __attribute__((noreturn));
+
 /* Starts container c in process group pgid with stdout and stderr appended to log_path.
  * When the sandbox is isolated, the container joins its PID and mount namespaces.
  * extra_env ("NAME=value", may be NULL) is added to the container's environment. A container
