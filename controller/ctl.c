@@ -1487,6 +1487,53 @@ out:
 	return r;
 }
 
+struct count_ctx {
+	const char *ns, *name;
+	struct ctl *c;
+	struct ctl_set_counts *out;
+};
+
+static void count_pod(void *ud, const cJSON *pod)
+{
+	struct count_ctx *x = ud;
+	const char *ns = obj_str(pod, "metadata.namespace");
+	const char *owner = obj_label(pod, OKG_LABEL_OWNER_GSS);
+	const char *ops;
+
+	if (!ns || !owner || strcmp(ns, x->ns) || strcmp(owner, x->name))
+		return;
+	x->out->total++;
+	/* The pod label mirrors the GameServer's opsState (the controller keeps it in step). */
+	ops = obj_label(pod, OKG_LABEL_OPS_STATE);
+	if (!ops || !strcmp(ops, "None"))
+		x->out->none++;
+	else if (!strcmp(ops, "WaitToBeDeleted") && !obj_str(pod, "metadata.deletionTimestamp"))
+		x->out->wait_to_be_deleted++;
+}
+
+int ctl_set_counts(struct ctl *c, const char *ns, const char *name, struct ctl_set_counts *out)
+{
+	struct count_ctx x = {ns, name, c, out};
+	cJSON *gss;
+	const cJSON *v;
+
+	memset(out, 0, sizeof(*out));
+	gss = inf_get(c->gss, ns, name);
+	if (!gss)
+		return -ENOENT;
+	out->found = true;
+	v = obj_get(gss, "spec.replicas");
+	out->replicas = cJSON_IsNumber(v) ? (long)v->valuedouble : 0;
+	v = obj_get(gss, "status.waitToBeDeletedReplicas");
+	out->status_ready = cJSON_IsNumber(v);
+	out->status_wtbd = cJSON_IsNumber(v) ? (long)v->valuedouble : 0;
+	v = obj_get(gss, "status.currentReplicas");
+	out->status_current = cJSON_IsNumber(v) ? (long)v->valuedouble : 0;
+	cJSON_Delete(gss);
+	inf_foreach(c->pods, count_pod, &x);
+	return 0;
+}
+
 bool ctl_ready(struct ctl *c)
 {
 	return inf_synced(c->gss) && inf_synced(c->gs) && inf_synced(c->pods);

@@ -10,6 +10,9 @@
 
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stddef.h>
+
+#include "lib/buf.h"
 
 #include "lib/informer.h"
 #include "lib/kube.h"
@@ -40,6 +43,19 @@ void ctl_free(struct ctl *c);
  * 413) and, on error, a message in err. token is the bearer token presented. */
 int ctl_probe_report(struct ctl *c, const char *body, size_t len, const char *token, char *err,
 		     size_t errlen);
+
+/* What the KEDA scaler needs to know of one set, from the caches (no API call). */
+struct ctl_set_counts {
+	bool found;		 /* the set is in the cache */
+	bool status_ready;	 /* its status was written (waitToBeDeletedReplicas present) */
+	long replicas;		 /* spec.replicas */
+	long status_current;	 /* status.currentReplicas */
+	long status_wtbd;	 /* status.waitToBeDeletedReplicas */
+	long total;		 /* its pods in the cache */
+	long none;		 /* pods whose server has opsState None */
+	long wait_to_be_deleted; /* opsState WaitToBeDeleted and not being deleted */
+};
+int ctl_set_counts(struct ctl *c, const char *ns, const char *name, struct ctl_set_counts *out);
 
 /* True once every cache has listed and is watching. */
 bool ctl_ready(struct ctl *c);
