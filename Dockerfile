@@ -4,7 +4,7 @@ FROM debian:bookworm AS build
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       gcc make pkg-config libmicrohttpd-dev libgnutls28-dev libcurl4-openssl-dev \
-      libcjson-dev libssl-dev libyaml-dev ca-certificates \
+      libcjson-dev libssl-dev libyaml-dev libnghttp2-dev ca-certificates \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
@@ -14,7 +14,7 @@ RUN make -j"$(nproc)" BUILD=/out DEPS_PROFILE=--build-only all \
 FROM debian:bookworm-slim
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
-      libmicrohttpd12 libgnutls30 libcurl4 libcjson1 libssl3 libyaml-0-2 ca-certificates \
+      libmicrohttpd12 libgnutls30 libcurl4 libcjson1 libssl3 libyaml-0-2 libnghttp2-14 ca-certificates \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --uid 65532 --no-create-home --shell /usr/sbin/nologin okg
 COPY --from=build /out/okg-* /usr/local/bin/

@@ -4,7 +4,7 @@
 #   make V=1                           show full commands
 CC ?= cc
 CFLAGS ?= -O2 -g
-PKGS := libmicrohttpd gnutls libcurl libcjson openssl yaml-0.1
+PKGS := libmicrohttpd gnutls libcurl libcjson openssl yaml-0.1 libnghttp2
 STD := -std=c11 -D_GNU_SOURCE
 WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wformat=2 -Wvla -Wimplicit-fallthrough \
 	-Wno-missing-field-initializers
@@ -44,7 +44,8 @@ WEBHOOK_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard webhook/*.c))
 CONTROLLER_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard controller/*.c))
 CERTS_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard certs/*.c))
 PROBE_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard probe/*.c))
-PROGRAM_OBJ := $(NODESIM_OBJ) $(WEBHOOK_OBJ) $(CONTROLLER_OBJ) $(CERTS_OBJ) $(PROBE_OBJ)
+CLI_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard cli/*.c))
+PROGRAM_OBJ := $(NODESIM_OBJ) $(WEBHOOK_OBJ) $(CONTROLLER_OBJ) $(CERTS_OBJ) $(PROBE_OBJ) $(CLI_OBJ)
 MODULE_OBJ := $(filter-out %/main.o,$(PROGRAM_OBJ))
 
 UNIT_SRC := $(wildcard test/unit/test_*.c)
@@ -63,6 +64,7 @@ BINS += $(if $(wildcard webhook/main.c),$(BUILD)/okg-webhook)
 BINS += $(if $(wildcard controller/main.c),$(BUILD)/okg-controller)
 BINS += $(if $(wildcard certs/main.c),$(BUILD)/okg-certs)
 BINS += $(if $(wildcard probe/main.c),$(BUILD)/okg-probe)
+BINS += $(if $(wildcard cli/main.c),$(BUILD)/okg $(BUILD)/kubectl-okg)
 
 .PHONY: all deps bench-% test test-unit test-fuzz-replay test-e2e bench fuzz lint format demo clean kube
 all: $(BINS)
@@ -101,6 +103,14 @@ $(BUILD)/okg-probe: $(PROBE_OBJ) $(LIB_A)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
 
+$(BUILD)/okg: $(CLI_OBJ) $(LIB_A)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# kubectl finds plugins as kubectl-NAME on PATH: `kubectl okg ...` runs the same binary.
+$(BUILD)/kubectl-okg: $(BUILD)/okg
+	$(Q)ln -sf okg $@
+
 $(BUILD)/test/%: $(BUILD)/test/unit/%.o $(UNIT_SUPPORT_OBJ) $(MODULE_OBJ) $(LIB_A)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  LD      $@")
@@ -128,7 +138,7 @@ test-e2e: all
 # --- fuzzing (libFuzzer, clang) ---------------------------------------------------------------
 FUZZ_SECONDS ?= 60
 FUZZ_FLAGS := -fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer -g -O1
-FUZZ_MODULE_SRC = $(filter-out %/main.c,$(wildcard webhook/*.c controller/*.c certs/*.c probe/*.c test/nodesim/*.c))
+FUZZ_MODULE_SRC = $(filter-out %/main.c,$(wildcard webhook/*.c controller/*.c certs/*.c probe/*.c cli/*.c test/nodesim/*.c))
 build/fuzz/%: test/fuzz/%.c $(LIB_SRC) $(FUZZ_MODULE_SRC) $(DEPS_OK)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  FUZZ    $@")

@@ -7,6 +7,7 @@ set -euo pipefail
 BUILD_PKGS=(
   gcc make pkg-config binutils
   libmicrohttpd-dev libgnutls28-dev libcurl4-openssl-dev libcjson-dev libssl-dev libyaml-dev
+  libnghttp2-dev
   openssl ca-certificates curl procps iproute2
 )
 # The local control plane: etcd, and Go plus what the Kubernetes build needs.
@@ -17,7 +18,8 @@ CLUSTER_PKGS=(
 BENCH_PKGS=(wrk nginx-light)
 
 # Tools that only the tests and the local control plane need (not the container build).
-TEST_PKGS=(clang clang-format cppcheck shellcheck libclang-rt-14-dev libcmocka-dev)
+TEST_PKGS=(clang clang-format cppcheck shellcheck libclang-rt-14-dev libcmocka-dev
+  python3-grpcio python3-grpc-tools python3-protobuf)
 
 case "${1:-}" in
   --build-only) want=("${BUILD_PKGS[@]}") ;;
