@@ -66,6 +66,9 @@ BINS += $(if $(wildcard certs/main.c),$(BUILD)/okg-certs)
 BINS += $(if $(wildcard probe/main.c),$(BUILD)/okg-probe)
 BINS += $(if $(wildcard cli/main.c),$(BUILD)/okg $(BUILD)/kubectl-okg)
 
+# Keep intermediate objects (test and fuzz objects are only prerequisites of binaries).
+.SECONDARY:
+
 .PHONY: all deps bench-% test test-unit test-fuzz-replay test-e2e bench fuzz lint format demo clean kube
 all: $(BINS)
 
