@@ -302,7 +302,7 @@ int obj_build_gameserver(const cJSON *pod, const char *gss_name, cJSON **out)
 	cJSON *gs, *meta, *labels, *refs, *ref, *spec;
 
 	*out = NULL;
-	if (!name || !ns || !uid)
+	if (!name || !ns || !uid || !gss_name)
 		return -EINVAL;
 	gs = cJSON_CreateObject();
 	if (!gs || !cJSON_AddStringToObject(gs, "apiVersion", "game.kruise.io/v1alpha1") ||
@@ -552,4 +552,91 @@ char *obj_gs_status_patch(const cJSON *gs, const cJSON *pod, const char *now)
 out:
 	cJSON_Delete(root);
 	return text;
+}
+
+static void keep_only(cJSON *obj, const char *const *keep)
+{
+	cJSON *it = obj ? obj->child : NULL;
+
+	while (it) {
+		cJSON *next = it->next;
+		bool wanted = false;
+
+		for (const char *const *k = keep; *k; k++)
+			wanted |= it->string && strcmp(it->string, *k) == 0;
+		if (!wanted)
+			cJSON_Delete(cJSON_DetachItemViaPointer(obj, it));
+		it = next;
+	}
+}
+
+void obj_trim_meta(cJSON *obj)
+{
+	cJSON_DeleteItemFromObjectCaseSensitive(cJSON_GetObjectItemCaseSensitive(obj, "metadata"),
+						"managedFields");
+}
+
+void obj_trim_pod(cJSON *pod)
+{
+	static const char *const top[] = {"metadata", "spec", "status", NULL};
+	static const char *const meta[] = {
+	    "name",   "namespace",   "uid", "resourceVersion", "deletionTimestamp",
+	    "labels", "annotations", NULL};
+	static const char *const spec[] = {"containers", "nodeName", NULL};
+	static const char *const ctr[] = {"name", "image", NULL};
+	static const char *const status[] = {
+	    "phase", "podIP", "hostIP", "conditions", "containerStatuses", NULL};
+	static const char *const cond[] = {"type", "status", NULL};
+	static const char *const cstat[] = {"name",  "image",	     "state",
+					    "ready", "restartCount", NULL};
+	cJSON *m, *sp, *st, *it, *ann;
+
+	keep_only(pod, top);
+	m = cJSON_GetObjectItemCaseSensitive(pod, "metadata");
+	keep_only(m, meta);
+	/* Annotations: only okg's own are read (the probe token and spec). */
+	ann = cJSON_GetObjectItemCaseSensitive(m, "annotations");
+	for (it = ann ? ann->child : NULL; it;) {
+		cJSON *next = it->next;
+
+		if (!it->string || strncmp(it->string, "okg.game.kruise.io/", 19) != 0 ||
+		    strcmp(it->string, OKG_ANNOTATION_PROBES) == 0)
+			cJSON_Delete(cJSON_DetachItemViaPointer(ann, it));
+		it = next;
+	}
+	sp = cJSON_GetObjectItemCaseSensitive(pod, "spec");
+	keep_only(sp, spec);
+	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(sp, "containers"))
+	{
+		keep_only(it, ctr);
+	}
+	st = cJSON_GetObjectItemCaseSensitive(pod, "status");
+	keep_only(st, status);
+	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(st, "conditions"))
+	{
+		keep_only(it, cond);
+	}
+	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(st, "containerStatuses"))
+	{
+		cJSON *state = cJSON_GetObjectItemCaseSensitive(it, "state");
+		cJSON *w;
+
+		keep_only(it, cstat);
+		/* Only the kind of state and a waiting reason matter here. */
+		for (w = state ? state->child : NULL; w; w = w->next)
+			if (strcmp(w->string, "waiting") == 0) {
+				static const char *const reason[] = {"reason", NULL};
+
+				keep_only(w, reason);
+			} else {
+				cJSON *child = w->child;
+
+				while (child) {
+					cJSON *next = child->next;
+
+					cJSON_Delete(cJSON_DetachItemViaPointer(w, child));
+					child = next;
+				}
+			}
+	}
 }

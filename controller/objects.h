@@ -57,6 +57,11 @@ char *obj_pod_image_patch(const cJSON *gs, const cJSON *pod);
  * RFC 3339 time to stamp a state change with. New string; caller frees. */
 char *obj_gs_status_patch(const cJSON *gs, const cJSON *pod, const char *now);
 
+/* Cache trimmers: keep what the controller reads, drop the rest (managedFields, most of a
+ * pod's spec and status), so a cached game server costs little memory. */
+void obj_trim_pod(cJSON *pod);
+void obj_trim_meta(cJSON *obj);
+
 /* The opsState of a GameServer ("None" when unset). Borrowed. */
 const char *obj_gs_ops_state(const cJSON *gs);
 

@@ -113,6 +113,8 @@ static int store_put(struct informer *inf, const cJSON *obj, cJSON **old)
 	copy = cJSON_Duplicate(obj, 1);
 	if (!copy)
 		return -ENOMEM;
+	if (inf->opts.trim)
+		inf->opts.trim(copy);
 	pthread_mutex_lock(&inf->lock);
 	pp = find_slot(inf, key);
 	if (*pp) {

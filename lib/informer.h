@@ -30,6 +30,10 @@ struct inf_opts {
 	int watch_timeout_s;	    /* server-side timeoutSeconds; 0 = 300..600 randomised */
 	int page_size;		    /* list page size, default 500 */
 	const char *name;	    /* for logs (copied), default path */
+	/* Optional: trims a cached copy in place before it is stored (drop what the cache's
+	 * readers never look at, to keep memory per object small). Handlers still receive the
+	 * object as the server sent it. */
+	void (*trim)(cJSON *obj);
 };
 
 struct informer;

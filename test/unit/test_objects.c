@@ -1001,6 +1001,14 @@ static void test_gameserver_invalid(void **state)
 	gs = (cJSON *)0x1;
 	assert_int_equal(obj_build_gameserver(NULL, "mc", &gs), -EINVAL);
 	assert_null(gs);
+	{
+		cJSON *pod = parse(POD_YAML);
+
+		gs = (cJSON *)0x1;
+		assert_int_equal(obj_build_gameserver(pod, NULL, &gs), -EINVAL);
+		assert_null(gs);
+		cJSON_Delete(pod);
+	}
 }
 
 /* The GameServer of a freshly built pod: the pod gets the GameServer's own defaults. */
@@ -1066,6 +1074,17 @@ static void test_state_creating(void **state)
 				     "  conditions:\n"
 				     "  - type: Ready\n"
 				     "    status: \"True\"\n"),
+			    "Creating");
+	/* As in OpenKruiseGame, a Pending pod is Creating even when its image cannot be pulled:
+	 * the waiting reasons only make a started pod (Running, e.g. after an in-place image
+	 * change) a Crash. */
+	assert_string_equal(state_of("status:\n"
+				     "  phase: Pending\n"
+				     "  containerStatuses:\n"
+				     "  - name: b\n"
+				     "    state:\n"
+				     "      waiting:\n"
+				     "        reason: ImagePullBackOff\n"),
 			    "Creating");
 }
 
