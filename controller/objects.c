@@ -356,6 +356,40 @@ static bool condition_true(const cJSON *pod, const char *type)
 	return false;
 }
 
+/* The canonical form of an image reference: registry and "library/" spelled out, ":latest"
+ * when no tag or digest is given, as container runtimes report them. */
+static void canonical_image(const char *in, char *out, size_t outlen)
+{
+	const char *slash = strchr(in, '/');
+	const char *last = strrchr(in, '/');
+	bool has_registry = false;
+	bool has_tag;
+
+	if (slash) {
+		size_t n = (size_t)(slash - in);
+
+		has_registry = memchr(in, '.', n) || memchr(in, ':', n) ||
+			       (n == 9 && strncmp(in, "localhost", 9) == 0);
+	}
+	has_tag = strchr(last ? last : in, ':') || strchr(in, '@');
+	snprintf(out, outlen, "%s%s%s%s", has_registry ? "" : "docker.io/",
+		 !has_registry && !slash ? "library/" : "", in, has_tag ? "" : ":latest");
+}
+
+bool obj_image_equal(const char *a, const char *b)
+{
+	char ca[512], cb[512];
+
+	if (strcmp(a, b) == 0)
+		return true;
+	/* Some runtimes report an image ID instead of the reference: nothing to compare. */
+	if (strncmp(b, "sha256:", 7) == 0 || strncmp(a, "sha256:", 7) == 0)
+		return true;
+	canonical_image(a, ca, sizeof(ca));
+	canonical_image(b, cb, sizeof(cb));
+	return strcmp(ca, cb) == 0;
+}
+
 const char *obj_gs_state(const cJSON *pod)
 {
 	const cJSON *cs, *c;
@@ -391,7 +425,7 @@ const char *obj_gs_state(const cJSON *pod)
 		{
 			const char *sn = obj_str(s, "name"), *si = obj_str(s, "image");
 
-			if (n && sn && img && si && strcmp(n, sn) == 0 && strcmp(img, si) != 0)
+			if (n && sn && img && si && strcmp(n, sn) == 0 && !obj_image_equal(img, si))
 				return "Updating";
 		}
 	}

@@ -41,6 +41,10 @@ int obj_build_pod(const cJSON *gss, int ord, const cJSON *gs, cJSON **out);
 /* The GameServer for a pod (borrowed) of set gss_name: owned by the pod, spec defaults. */
 int obj_build_gameserver(const cJSON *pod, const char *gss_name, cJSON **out);
 
+/* Whether two image references name the same image ("nginx:1" and
+ * "docker.io/library/nginx:1" do; an image ID "sha256:..." matches anything). */
+bool obj_image_equal(const char *a, const char *b);
+
 /* The state a GameServer reports for its pod: Creating, Ready, NotReady, Crash, Updating,
  * Deleting. */
 const char *obj_gs_state(const cJSON *pod);

@@ -1584,6 +1584,23 @@ static void test_status_patch_spec_change(void **state)
 	cJSON_Delete(pod);
 }
 
+/* Runtimes report images in their canonical form; that is not an update in progress. */
+static void test_image_equal(void **state)
+{
+	(void)state;
+	assert_true(obj_image_equal("nginx:1", "docker.io/library/nginx:1"));
+	assert_true(obj_image_equal("nginx", "docker.io/library/nginx:latest"));
+	assert_true(obj_image_equal("user/app:v2", "docker.io/user/app:v2"));
+	assert_true(obj_image_equal("registry.example.com/game/srv:v1",
+				    "registry.example.com/game/srv:v1"));
+	assert_true(obj_image_equal("localhost/app:1", "localhost/app:1"));
+	assert_true(obj_image_equal("registry:5000/app", "registry:5000/app:latest"));
+	assert_true(obj_image_equal("busybox:1.36", "sha256:0123abcd"));
+	assert_false(obj_image_equal("nginx:1", "docker.io/library/nginx:2"));
+	assert_false(obj_image_equal("registry.example.com/app:v1", "docker.io/library/app:v1"));
+	assert_false(obj_image_equal("user/app:v2", "docker.io/library/app:v2"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1637,6 +1654,7 @@ int main(void)
 	    cmocka_unit_test(test_status_patch_numeric_priority),
 	    cmocka_unit_test(test_status_patch_state_change),
 	    cmocka_unit_test(test_status_patch_spec_change),
+	    cmocka_unit_test(test_image_equal),
 	};
 
 	if (getenv("F"))
