@@ -31,6 +31,8 @@ static const struct cfg_opt options[] = {
      "GameServerSets reconciled in parallel", false},
     {"http-listen", "OKG_HTTP_LISTEN", CFG_STR, "0.0.0.0:8080", 0, 0, &opt_http_listen,
      "address of /metrics, /healthz and /readyz (empty = off)", false},
+    {"probe-listen", "OKG_PROBE_LISTEN", CFG_STR, "0.0.0.0:8081", 0, 0, &opt_probe_listen,
+     "address where probe helpers report results (empty = off)", false},
     {"leader-elect", "OKG_LEADER_ELECT", CFG_BOOL, "true", 0, 0, &opt_leader_elect,
      "elect a leader through a Lease, so several replicas run safely", false},
     {"leader-election-namespace", "OKG_LEASE_NAMESPACE", CFG_STR, NULL, 0, 0, &opt_lease_ns,
