@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# bench/controller.sh: okg-controller scaling a GameServerSet from 0 to N (default 1000) on the
+# local control plane with the node simulator, next to a plain client loop creating the same
+# objects (pod + GameServer) in the same run, one at a time like the controller for one set.
+# Reports objects written per second for both and their ratio, the time until all N servers
+# are Ready, and the controller's memory per game server. Writes the "Controller" section of
+# bench/RESULTS.md.
+#   bench/controller.sh [N] [--no-write]
+set -euo pipefail
+cd "$(dirname "$0")/.." || exit 2
+N=${1:-1000}
+WRITE=1
+[ "${2:-}" = "--no-write" ] && WRITE=0
+
+make -s build/okg-controller build/okg-nodesim build/libokg.a
+PKGS=(libmicrohttpd gnutls libcurl libcjson openssl yaml-0.1 libnghttp2)
+read -ra PKG_CFLAGS <<<"$(pkg-config --cflags "${PKGS[@]}")"
+read -ra PKG_LIBS <<<"$(pkg-config --libs "${PKGS[@]}")"
+mkdir -p build/bench
+"${CC:-cc}" -std=c11 -D_GNU_SOURCE -O2 -I. "${PKG_CFLAGS[@]}" -o build/bench/createloop \
+  bench/controller/createloop.c build/libokg.a "${PKG_LIBS[@]}" -lpthread
+
+STATE=$(hack/kube-up.sh 2>/dev/null | tail -n 1)
+PIDS=()
+cleanup() {
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  hack/kube-down.sh "$STATE" >/dev/null 2>&1 || true
+}
+trap cleanup EXIT
+# shellcheck disable=SC1091
+. "$STATE/env"
+kubectl apply -f manifests/crd >/dev/null
+kubectl wait --for condition=established crd/gameserversets.game.kruise.io >/dev/null
+kubectl create namespace ref >/dev/null
+LOGS=$(mktemp -d)
+build/okg-nodesim --kubeconfig "$KUBECONFIG" --nodes 4 --log-dir "$LOGS/ctr" --log-level warn \
+  --isolate-pods=false 2>"$LOGS/sim.log" &
+PIDS+=($!)
+build/okg-controller --kubeconfig "$KUBECONFIG" --http-listen 127.0.0.1:0 --probe-listen "" \
+  --leader-elect=false --log-level warn 2>"$LOGS/ctl.log" &
+CTL=$!
+PIDS+=("$CTL")
+sleep 3
+rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
+RSS0=$(rss_kib "$CTL")
+
+# 1. The reference: a plain client loop, same objects, same API client, same concurrency.
+REF=$(build/bench/createloop "$KUBECONFIG" ref "$N")
+REF_RATE=$(sed -n 's/.*rate=\([0-9.]*\).*/\1/p' <<<"$REF")
+
+# 2. The controller: one GameServerSet from 0 to N.
+T0=$(date +%s.%N)
+kubectl apply -f - >/dev/null <<YAML
+apiVersion: game.kruise.io/v1alpha1
+kind: GameServerSet
+metadata: {name: bench, namespace: default}
+spec:
+  replicas: $N
+  gameServerTemplate:
+    spec:
+      containers:
+        - {name: minecraft, image: registry.cn-hangzhou.aliyuncs.com/acs/minecraft-demo:1.12.2}
+YAML
+count() { kubectl get "$1" -n default -l game.kruise.io/owner-gss=bench --no-headers 2>/dev/null | wc -l; }
+until [ "$(count pods)" -ge "$N" ] && [ "$(count gameservers)" -ge "$N" ]; do sleep 0.2; done
+T1=$(date +%s.%N)
+until [ "$(kubectl get gss bench -o jsonpath='{.status.readyReplicas}')" = "$N" ]; do sleep 0.5; done
+T2=$(date +%s.%N)
+sleep 5
+RSS1=$(rss_kib "$CTL")
+
+CTL_RATE=$(python3 -c "print(f'{2*$N/($T1-$T0):.1f}')")
+RATIO=$(python3 -c "print(f'{$CTL_RATE/$REF_RATE:.2f}')")
+WRITE_S=$(python3 -c "print(f'{$T1-$T0:.1f}')")
+READY_S=$(python3 -c "print(f'{$T2-$T0:.1f}')")
+PER=$(python3 -c "print(f'{($RSS1-$RSS0)*1024/$N:.0f}')")
+cat <<EOF2
+controller: $((2 * N)) objects in ${WRITE_S}s = ${CTL_RATE}/s
+reference:  $REF
+ratio controller/reference: $RATIO (target >= 0.90)
+all $N Ready after ${READY_S}s
+controller RSS ${RSS0} KiB -> ${RSS1} KiB: $PER bytes per game server (target < 2048)
+EOF2
+[ "$WRITE" -eq 1 ] || exit 0
+section=$(cat <<EOF2
+## Controller: scale 0 -> $N on the local control plane
+
+Command: \`bench/controller.sh $N\` ($(date -u +%Y-%m-%d), commit $(git rev-parse --short HEAD); 2 shared cores; kube-apiserver 1.20.2 + etcd on loopback; okg-nodesim with 4 nodes).
+
+| figure | value |
+|---|---|
+| objects written by the controller (pods + GameServers) | $((2 * N)) in ${WRITE_S} s = **${CTL_RATE}/s** |
+| plain client loop, same objects, same client, one at a time | ${REF_RATE}/s |
+| ratio (target >= 0.90) | **${RATIO}** |
+| time until all $N are Ready in the simulator | ${READY_S} s |
+| controller RSS at rest -> with $N servers cached | ${RSS0} KiB -> ${RSS1} KiB |
+| memory per game server in the cache (target < 2 KiB) | **${PER} B** |
+EOF2
+)
+python3 - "$section" <<'PY'
+import re, sys
+path = "bench/RESULTS.md"
+try:
+    text = open(path).read()
+except FileNotFoundError:
+    text = "# okg benchmark results\n"
+section = sys.argv[1].rstrip() + "\n"
+pat = re.compile(r"^## Controller: scale.*?(?=^## |\Z)", re.S | re.M)
+text = pat.sub(section + "\n", text) if pat.search(text) else text.rstrip() + "\n\n" + section
+open(path, "w").write(text)
+PY
+echo "bench/RESULTS.md updated"
