@@ -1,7 +1,9 @@
 #include "controller/report.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +33,40 @@ static int copy_field(const cJSON *root, const char *key, char *dst, size_t len,
 	}
 	memcpy(dst, v, strlen(v) + 1);
 	return 0;
+}
+
+/* A two-digit field of a time within [lo, hi]. */
+static bool two_digits(const char *s, int lo, int hi)
+{
+	int v;
+
+	if (!isdigit((unsigned char)s[0]) || !isdigit((unsigned char)s[1]))
+		return false;
+	v = (s[0] - '0') * 10 + (s[1] - '0');
+	return v >= lo && v <= hi;
+}
+
+/* RFC 3339 date-time (the CRD's format: date-time): 2024-05-01T10:00:00[.frac](Z|+hh:mm). */
+static bool rfc3339(const char *s)
+{
+	for (int i = 0; i < 4; i++)
+		if (!isdigit((unsigned char)s[i]))
+			return false;
+	if (s[4] != '-' || !two_digits(s + 5, 1, 12) || s[7] != '-' || !two_digits(s + 8, 1, 31) ||
+	    s[10] != 'T' || !two_digits(s + 11, 0, 23) || s[13] != ':' ||
+	    !two_digits(s + 14, 0, 59) || s[16] != ':' || !two_digits(s + 17, 0, 60))
+		return false;
+	s += 19;
+	if (*s == '.') {
+		if (!isdigit((unsigned char)*++s))
+			return false;
+		while (isdigit((unsigned char)*s))
+			s++;
+	}
+	if (*s == 'Z')
+		return s[1] == '\0';
+	return (*s == '+' || *s == '-') && two_digits(s + 1, 0, 23) && s[3] == ':' &&
+	       two_digits(s + 4, 0, 59) && s[6] == '\0';
 }
 
 int rp_parse(const char *body, size_t len, struct rp_report *out, char *err, size_t errlen)
@@ -63,6 +99,7 @@ int rp_parse(const char *body, size_t len, struct rp_report *out, char *err, siz
 	{
 		const cJSON *st = cJSON_GetObjectItemCaseSensitive(it, "state");
 		const cJSON *res = cJSON_GetObjectItemCaseSensitive(it, "result");
+		const cJSON *pt = cJSON_GetObjectItemCaseSensitive(it, "probeTime");
 		const char *name = obj_str(it, "name");
 
 		if (!name || !*name || strlen(name) > 63) {
@@ -77,6 +114,11 @@ int rp_parse(const char *body, size_t len, struct rp_report *out, char *err, siz
 		if (res && (!cJSON_IsString(res) || strlen(res->valuestring) > RP_RESULT_MAX)) {
 			snprintf(err, errlen, "results[%d].result: a string of at most %d bytes", i,
 				 RP_RESULT_MAX);
+			goto out;
+		}
+		/* It becomes lastProbeTime, which the API server checks. */
+		if (pt && !cJSON_IsNull(pt) && !(cJSON_IsString(pt) && rfc3339(pt->valuestring))) {
+			snprintf(err, errlen, "results[%d].probeTime: an RFC 3339 time or null", i);
 			goto out;
 		}
 		i++;

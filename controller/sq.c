@@ -3,6 +3,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,8 @@
 #include "lib/buf.h"
 
 #define SQ_RESULT_MAX 1024
+/* Nested {{if}}s a template may have: each level recurses, and templates come from users. */
+#define SQ_TPL_DEPTH_MAX 32
 
 void sq_outcome_free(struct sq_outcome *o)
 {
@@ -42,6 +45,7 @@ struct tpl {
 	const char *p;
 	const char *result;
 	struct buf *out;
+	int depth;
 	bool bad;
 };
 
@@ -130,6 +134,10 @@ static void render_if(struct tpl *t, bool emit)
 	size_t n;
 	bool cond, ok;
 
+	if (t->depth >= SQ_TPL_DEPTH_MAX) {
+		t->bad = true;
+		return;
+	}
 	skip_space(t);
 	n = strspn(t->p, "abcdefghijklmnopqrstuvwxyz");
 	if (n == 0 || n >= sizeof(op)) {
@@ -154,6 +162,7 @@ static void render_if(struct tpl *t, bool emit)
 		t->bad = true;
 		return;
 	}
+	t->depth++;
 	render_until(t, emit && cond, "{{else}}", "{{end}}", &stopped);
 	if (t->bad || !stopped) {
 		t->bad = true;
@@ -164,6 +173,7 @@ static void render_if(struct tpl *t, bool emit)
 		if (t->bad || !stopped)
 			t->bad = true;
 	}
+	t->depth--;
 }
 
 static void render_until(struct tpl *t, bool emit, const char *stop1, const char *stop2,
@@ -263,6 +273,19 @@ static int set_field(cJSON *o, const char *key, cJSON *value)
 	return cJSON_AddItemToObject(o, key, value) ? 0 : -ENOMEM;
 }
 
+/* Go's strconv.Atoi into an int-or-string (int32): optional sign, digits, nothing else. */
+static bool whole_number(const char *s, long *out)
+{
+	const char *digits = s + (*s == '+' || *s == '-');
+	char *end;
+
+	if (!isdigit((unsigned char)*digits))
+		return false;
+	errno = 0;
+	*out = strtol(s, &end, 10);
+	return errno == 0 && *end == '\0' && *out >= INT32_MIN && *out <= INT32_MAX;
+}
+
 /* A priority from an action: numbers as they are; strings rendered, and kept as an int when
  * they render to one. */
 static int apply_priority(struct target *t, const cJSON *v, const char *field, const char *msg,
@@ -270,7 +293,6 @@ static int apply_priority(struct target *t, const cJSON *v, const char *field, c
 {
 	char *r;
 	int ok;
-	char *end;
 	long n;
 
 	if (!v)
@@ -282,8 +304,7 @@ static int apply_priority(struct target *t, const cJSON *v, const char *field, c
 	r = sq_render(v->valuestring, msg, &ok);
 	if (!r)
 		return -ENOMEM;
-	n = strtol(r, &end, 10);
-	if (!ok || !*r || *end) {
+	if (!ok || !whole_number(r, &n)) {
 		char m[1300];
 
 		snprintf(m, sizeof(m),
@@ -490,7 +511,8 @@ int sq_evaluate(const cJSON *gss, const cJSON *gs, const struct sq_result *resul
 			cJSON *cond;
 
 			if (!name ||
-			    (pass == 1 && (find_named(sqs, name) || !results[i].ops_state)))
+			    (pass == 1 && (find_named(sqs, name) || !results[i].ops_state ||
+					   find_result(results, n, name) != &results[i])))
 				continue;
 			res = find_result(results, n, name);
 			old = find_named(old_conds, name);

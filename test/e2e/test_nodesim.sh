@@ -70,7 +70,8 @@ e2e_check "the pod's processes share one process group (sleep 1000 and the idle 
 k run pstest --image=busybox --restart=Never --command -- sh -c 'sleep 0.5; ps -e -o pid=,args=' >/dev/null
 e2e_check "each pod has its own PID namespace: ps in a pod sees only that pod (init, itself)" \
   wait_for 30 eval 'eq "$(jp pod/pstest "{.status.phase}")" Succeeded &&
-    k logs pstest | grep -q "^ *1 " && ! k logs pstest | grep -q "sleep 1000"'
+    k logs pstest | grep -qx " *1 /pause" && [ "$(k logs pstest | wc -l)" -le 4 ] &&
+    ! k logs pstest | grep -q "sleep 1000"'
 
 # A second pod gets a different IP; the image map plays an image without a command.
 k run mapped --image=okg-test/echo:v1 --restart=Always >/dev/null

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <poll.h>
@@ -52,6 +53,8 @@ static const struct cfg_opt options[] = {
      "HTTPS port of the kubelet endpoint (0 = any free port)", false},
     {"bind", "OKG_SIM_BIND", CFG_BOOL, "true", 0, 0, &opt_bind,
      "bind unscheduled pods to the simulated nodes (no scheduler running)", false},
+    {"isolate-pods", "OKG_SIM_ISOLATE_PODS", CFG_BOOL, "true", 0, 0, &opt_isolate,
+     "give each pod its own PID and mount namespaces (private /proc; needs root)", false},
     {"image-map", "OKG_SIM_IMAGE_MAP", CFG_STR, NULL, 0, 0, &opt_image_map,
      "YAML file mapping images to local commands", false},
     {"log-dir", "OKG_SIM_LOG_DIR", CFG_STR, NULL, 0, 0, &opt_log_dir,
@@ -888,10 +891,20 @@ static void publish_snapshot(void)
 
 static void shutdown_pods(void)
 {
+	double deadline = mono_now() + 5.0;
+
 	while (sim.pods)
 		remove_pod(sim.pods);
-	while (waitpid(-1, NULL, WNOHANG) > 0)
-		;
+	/* Reap every process we started, so none is left as a zombie (in a container, PID 1
+	 * may not reap orphans). SIGKILL was sent: this takes milliseconds. */
+	while (mono_now() < deadline) {
+		pid_t pid = waitpid(-1, NULL, WNOHANG);
+
+		if (pid < 0)
+			break; /* ECHILD: all reaped */
+		if (pid == 0)
+			backoff_sleep_ms(10);
+	}
 }
 
 static int setup_log_dir(void)
@@ -961,6 +974,9 @@ int main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGCHLD, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	/* Orphans of the pods' processes come back to us, and are reaped here rather than left
+	 * as zombies (in a container, PID 1 may not reap). */
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	snprintf(sim.extra_env, sizeof(sim.extra_env), "OKG_NODESIM_PID=%d", (int)getpid());
 	ps_time(time(NULL), sim.started, sizeof(sim.started));
 
