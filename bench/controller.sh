@@ -37,7 +37,7 @@ LOGS=$(mktemp -d)
 build/okg-nodesim --kubeconfig "$KUBECONFIG" --nodes 4 --log-dir "$LOGS/ctr" --log-level warn \
   --isolate-pods=false 2>"$LOGS/sim.log" &
 PIDS+=($!)
-build/okg-controller --kubeconfig "$KUBECONFIG" --http-listen 127.0.0.1:0 --probe-listen "" \
+build/okg-controller --kubeconfig "$KUBECONFIG" --http-listen 127.0.0.1:0 --probe-listen "" --scaler-listen "" \
   --leader-elect=false --log-level warn 2>"$LOGS/ctl.log" &
 CTL=$!
 PIDS+=("$CTL")

@@ -466,9 +466,12 @@ static int create_server(struct ctl *c, struct kube_client *kc, const cJSON *gss
 		return r;
 	}
 	snprintf(path, sizeof(path), "/api/v1/namespaces/%s/pods", ns);
+	/* Expected before the write: the watch may deliver the pod before create returns. */
+	expect_add(c, key, obj_str(pod, "metadata.name"), true);
 	r = kube_create(kc, path, pod, &created, &resp);
+	if (r != 0)
+		expect_observe(c, ns, obj_str(pod, "metadata.name"), true);
 	if (r == 0) {
-		expect_add(c, key, obj_str(created, "metadata.name"), true);
 		atomic_fetch_add(&c->stats.pods_created, 1);
 		LOG_INFOF("pod_created", "set=%s pod=%s-%d", key, name, ord);
 		create_gameserver(c, kc, created, name);
@@ -524,9 +527,11 @@ static int delete_server(struct ctl *c, struct kube_client *kc, const char *key,
 		 "{\"kind\":\"DeleteOptions\",\"apiVersion\":\"v1\",\"preconditions\":{\"uid\":"
 		 "\"%s\"}}",
 		 uid);
+	expect_add(c, key, pod_name, false);
 	r = kube_delete(kc, path, body, &resp);
+	if (r != 0)
+		expect_observe(c, ns, pod_name, false);
 	if (r == 0) {
-		expect_add(c, key, pod_name, false);
 		atomic_fetch_add(&c->stats.pods_deleted, 1);
 		LOG_INFOF("pod_deleted", "set=%s pod=%s", key, pod_name);
 	} else if (r == KUBE_ENOTFOUND || r == KUBE_ECONFLICT) {

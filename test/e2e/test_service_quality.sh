@@ -55,7 +55,7 @@ YAML
 e2e_bg sim "$BUILD/okg-nodesim" --kubeconfig "$KUBECONFIG" --nodes 2 \
   --image-map "$E2E_TMP/images.yaml" --log-dir "$E2E_TMP/ctr-logs" --restart-backoff-ms 200
 e2e_bg controller "$BUILD/okg-controller" --kubeconfig "$KUBECONFIG" --http-listen 127.0.0.1:0 \
-  --probe-listen "127.0.0.1:$PROBE_PORT" --leader-elect=false
+  --probe-listen "127.0.0.1:$PROBE_PORT" --scaler-listen "" --leader-elect=false
 
 ops() { jp "gs/$1" '{.spec.opsState}'; }
 sandbox_of() { # POD -> the host pid of the pod's init (/pause)
