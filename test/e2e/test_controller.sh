@@ -13,7 +13,7 @@ e2e_bg sim "$BUILD/okg-nodesim" --kubeconfig "$KUBECONFIG" --nodes 2 --log-dir "
   --restart-backoff-ms 200
 start_controller() { # NAME PORT
   e2e_bg "$1" "$BUILD/okg-controller" --kubeconfig "$KUBECONFIG" --http-listen "127.0.0.1:$2" \
-    --scaler-listen "" --leader-election-namespace default --lease-duration-seconds 6 --renew-deadline-seconds 4 \
+    --scaler-listen "" --probe-listen "" --leader-election-namespace default --lease-duration-seconds 6 --renew-deadline-seconds 4 \
     --retry-period-seconds 1
 }
 start_controller ctl-a 0
