@@ -1587,6 +1587,8 @@ int ctl_metrics(struct ctl *c, struct buf *out)
 		   "# TYPE okg_reconcile_errors_total counter\nokg_reconcile_errors_total %lu\n"
 		   "# TYPE okg_pods_created_total counter\nokg_pods_created_total %lu\n"
 		   "# TYPE okg_pods_deleted_total counter\nokg_pods_deleted_total %lu\n"
+		   "# TYPE okg_gameservers_created_total counter\n"
+		   "okg_gameservers_created_total %lu\n"
 		   "# TYPE okg_scale_operations_total counter\n"
 		   "okg_scale_operations_total{direction=\"up\"} %lu\n"
 		   "okg_scale_operations_total{direction=\"down\"} %lu\n"
@@ -1596,9 +1598,9 @@ int ctl_metrics(struct ctl *c, struct buf *out)
 		   "# TYPE okg_gameserver_info gauge\n",
 		   atomic_load(&s->reconciles), atomic_load(&s->reconcile_errors),
 		   atomic_load(&s->pods_created), atomic_load(&s->pods_deleted),
-		   atomic_load(&s->scale_ups), atomic_load(&s->scale_downs),
-		   atomic_load(&s->in_place_updates), atomic_load(&s->recreate_updates),
-		   wq_len(c->q));
+		   atomic_load(&s->gs_created), atomic_load(&s->scale_ups),
+		   atomic_load(&s->scale_downs), atomic_load(&s->in_place_updates),
+		   atomic_load(&s->recreate_updates), wq_len(c->q));
 	inf_foreach(c->gs, metric_gs, &m);
 	return 0;
 }

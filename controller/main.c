@@ -1,6 +1,7 @@
 /* okg-controller: GameServerSets into ordinal-named pods and GameServers. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <malloc.h>
 #include <stdbool.h>
 #include <signal.h>
 #include <stdio.h>
@@ -13,6 +14,7 @@
 #include "controller/ctl.h"
 #include "controller/leader.h"
 #include "controller/report.h"
+#include "controller/scaler.h"
 #include "lib/backoff.h"
 #include "lib/buf.h"
 #include "lib/config.h"
@@ -20,7 +22,7 @@
 #include "lib/log.h"
 
 static char *opt_kubeconfig, *opt_http_listen, *opt_probe_listen, *opt_lease_ns, *opt_lease_name,
-    *opt_identity, *opt_log_level;
+    *opt_identity, *opt_log_level, *opt_scaler_listen;
 static long opt_workers, opt_lease_s, opt_renew_s, opt_retry_s;
 static bool opt_leader_elect;
 
@@ -49,6 +51,8 @@ static const struct cfg_opt options[] = {
      "how often the Lease is renewed or tried", false},
     {"log-level", "OKG_LOG_LEVEL", CFG_STR, "info", 0, 0, &opt_log_level,
      "debug, info, warn or error", false},
+    {"scaler-listen", "OKG_SCALER_LISTEN", CFG_STR, "0.0.0.0:6000", 0, 0, &opt_scaler_listen,
+     "address of the KEDA external scaler (gRPC, h2c; empty = off)", false},
 };
 #define N_OPTIONS (sizeof(options) / sizeof(options[0]))
 
@@ -214,6 +218,7 @@ int main(int argc, char **argv)
 {
 	struct kube_config cfg = {0};
 	struct MHD_Daemon *http = NULL, *probe_http = NULL;
+	struct scaler *scaler = NULL;
 	struct le *election = NULL;
 	struct sigaction sa = {0};
 	enum log_level lvl = LOG_INFO;
@@ -250,6 +255,9 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	/* Few malloc arenas: the threads allocate and free similar objects, and one arena per
+	 * thread mostly multiplies fragmentation. */
+	mallopt(M_ARENA_MAX, 2);
 	if (kube_global_init() < 0)
 		goto out;
 	{
@@ -303,14 +311,28 @@ int main(int argc, char **argv)
 		fprintf(stderr, "okg-controller: start-up failed: %s\n", strerror(-r));
 		goto out;
 	}
+	if (opt_scaler_listen && *opt_scaler_listen) {
+		struct scaler_opts so = {.listen = opt_scaler_listen};
+
+		if (scaler_start(ctl, &so, &scaler, err, sizeof(err)) < 0) {
+			fprintf(stderr, "okg-controller: --scaler-listen %s\n", err);
+			goto out;
+		}
+	}
 	LOG_INFOF("started", "workers=%ld leader_elect=%s", opt_workers,
 		  opt_leader_elect ? "true" : "false");
-	while (!stop_requested)
+	for (unsigned tick = 0; !stop_requested; tick++) {
 		backoff_sleep_ms(200);
+		/* Reconciles copy a set's servers and free them again: hand freed memory back
+		 * now and then so RSS tracks what the caches hold. */
+		if (tick % 50 == 0)
+			malloc_trim(0);
+	}
 	LOG_INFOF("stopping", "reason=signal");
 	rc = 0;
 out:
 	stop_flag = 1;
+	scaler_stop(scaler); /* before ctl_free: it reads the controller's caches */
 	ctl_stop(ctl);
 	le_stop(election); /* releases the Lease after the workers stopped writing */
 	ctl_free(ctl);

@@ -51,14 +51,27 @@ run_unit() {
   done
 }
 
+# e2e suites run in parallel (each brings up its own control plane on free ports); output is
+# kept per suite and shown in order. OKG_E2E_JOBS sets how many at once (default 3).
 run_e2e() {
-  local t out rc p f log
+  local t log rc p f jobs=${OKG_E2E_JOBS:-3} i
+  local -a tests=() pids=()
   mkdir -p "$BUILD/e2e-logs"
-  for t in test/e2e/test_*.sh; do
-    [ -f "$t" ] || continue
+  for t in test/e2e/test_*.sh; do [ -f "$t" ] && tests+=("$t"); done
+  for i in "${!tests[@]}"; do
+    t=${tests[$i]}
     log="$BUILD/e2e-logs/$(basename "$t" .sh).log"
-    echo "e2e   ${t##*/} (log: $log)"
-    bash "$t" 2>&1 | tee "$log" | grep -E '^(ok|not ok|#)' ; rc=${PIPESTATUS[0]}
+    while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do wait -n 2>/dev/null || true; done
+    echo "e2e   ${t##*/} started (log: $log)"
+    ( bash "$t" >"$log" 2>&1; echo $? >"$log.rc" ) &
+    pids[i]=$!
+  done
+  for i in "${!tests[@]}"; do
+    t=${tests[$i]}
+    log="$BUILD/e2e-logs/$(basename "$t" .sh).log"
+    wait "${pids[$i]}" 2>/dev/null
+    rc=$(cat "$log.rc" 2>/dev/null || echo 1)
+    grep -E '^(ok|not ok|#)' "$log"
     p=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed.*/\1/p' "$log" | tail -n 1)
     f=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed.*/\2/p' "$log" | tail -n 1)
     p=${p:-0}; f=${f:-0}
