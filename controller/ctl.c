@@ -1601,6 +1601,24 @@ int ctl_metrics(struct ctl *c, struct buf *out)
 		   atomic_load(&s->gs_created), atomic_load(&s->scale_ups),
 		   atomic_load(&s->scale_downs), atomic_load(&s->in_place_updates),
 		   atomic_load(&s->recreate_updates), wq_len(c->q));
+	{
+		struct inf_stats st[3];
+		const char *names[3] = {"gameserversets", "gameservers", "pods"};
+
+		inf_get_stats(c->gss, &st[0]);
+		inf_get_stats(c->gs, &st[1]);
+		inf_get_stats(c->pods, &st[2]);
+		buf_printf(out, "# TYPE okg_cache_bytes gauge\n");
+		for (int i = 0; i < 3; i++)
+			buf_printf(out, "okg_cache_bytes{informer=\"%s\"} %zu\n", names[i],
+				   st[i].bytes);
+		buf_printf(out, "# TYPE okg_cache_objects gauge\n");
+		buf_printf(out, "okg_cache_objects{informer=\"gameserversets\"} %zu\n",
+			   inf_count(c->gss));
+		buf_printf(out, "okg_cache_objects{informer=\"gameservers\"} %zu\n",
+			   inf_count(c->gs));
+		buf_printf(out, "okg_cache_objects{informer=\"pods\"} %zu\n", inf_count(c->pods));
+	}
 	inf_foreach(c->gs, metric_gs, &m);
 	return 0;
 }

@@ -16,6 +16,7 @@
 struct entry {
 	char *key;
 	cJSON *obj;
+	size_t bytes;  /* what obj and this entry hold on the heap */
 	unsigned mark; /* generation of the last list that saw it */
 	struct entry *next;
 };
@@ -36,6 +37,28 @@ struct informer {
 	atomic_bool synced, watching;
 	struct inf_stats stats;
 };
+
+/* Heap bytes of a cJSON tree: every node and string is one allocation (malloc adds about 16
+ * bytes of bookkeeping to each, rounded to 16). */
+static size_t alloc_size(size_t n)
+{
+	return (n + 16 + 15) & ~(size_t)15;
+}
+
+static size_t tree_bytes(const cJSON *o)
+{
+	size_t n = 0;
+
+	for (; o; o = o->next) {
+		n += alloc_size(sizeof(cJSON));
+		if (o->string && !(o->type & cJSON_StringIsConst))
+			n += alloc_size(strlen(o->string) + 1);
+		if (o->valuestring)
+			n += alloc_size(strlen(o->valuestring) + 1);
+		n += tree_bytes(o->child);
+	}
+	return n;
+}
 
 static unsigned long hash_key(const char *s)
 {
@@ -106,6 +129,7 @@ static int store_put(struct informer *inf, const cJSON *obj, cJSON **old)
 	char key[512];
 	struct entry **pp, *e;
 	cJSON *copy;
+	size_t b;
 
 	*old = NULL;
 	if (object_key(obj, key, sizeof(key)) < 0)
@@ -115,9 +139,12 @@ static int store_put(struct informer *inf, const cJSON *obj, cJSON **old)
 		return -ENOMEM;
 	if (inf->opts.trim)
 		inf->opts.trim(copy);
+	b = tree_bytes(copy) + alloc_size(sizeof(struct entry)) + alloc_size(strlen(key) + 1);
 	pthread_mutex_lock(&inf->lock);
 	pp = find_slot(inf, key);
 	if (*pp) {
+		inf->stats.bytes = inf->stats.bytes - (*pp)->bytes + b;
+		(*pp)->bytes = b;
 		*old = (*pp)->obj;
 		(*pp)->obj = copy;
 		(*pp)->mark = inf->generation;
@@ -136,6 +163,8 @@ static int store_put(struct informer *inf, const cJSON *obj, cJSON **old)
 	}
 	e->obj = copy;
 	e->mark = inf->generation;
+	e->bytes = b;
+	inf->stats.bytes += e->bytes;
 	*pp = e;
 	inf->count++;
 	if (inf->count > inf->nbuckets * 2)
@@ -159,6 +188,7 @@ static cJSON *store_remove(struct informer *inf, const cJSON *obj)
 	if (e) {
 		*pp = e->next;
 		old = e->obj;
+		inf->stats.bytes -= e->bytes;
 		free(e->key);
 		free(e);
 		inf->count--;
@@ -210,6 +240,7 @@ static void sweep_unmarked(struct informer *inf)
 				if (e->mark != inf->generation) {
 					*pp = e->next;
 					gone = e->obj;
+					inf->stats.bytes -= e->bytes;
 					free(e->key);
 					free(e);
 					inf->count--;

@@ -61,6 +61,7 @@ void inf_foreach(struct informer *inf, void (*fn)(void *ud, const cJSON *obj), v
 /* Counters for tests and metrics. */
 struct inf_stats {
 	unsigned long lists, watches, relists_gone, events, errors;
+	size_t bytes; /* heap held by the cached objects (cJSON nodes, strings, entries) */
 };
 void inf_get_stats(struct informer *inf, struct inf_stats *out);
 

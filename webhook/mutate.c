@@ -3,15 +3,17 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
+#include "webhook/jparse.h"
 #include "webhook/wjson.h"
 
 #define PATCH_MAX (64 * 1024)
 
 static const cJSON *member(const cJSON *o, const char *key)
 {
-	return cJSON_IsObject(o) ? cJSON_GetObjectItemCaseSensitive(o, key) : NULL;
+	return jp_get(o, key);
 }
 
 static const char *str_of(const cJSON *v)
@@ -80,8 +82,8 @@ static void resource_pair(struct wj *w, const char *key, const char *cpu, const 
 
 static void helper_container(struct wj *w, const struct mut_opts *o)
 {
-	bool req = (o->cpu_request && o->cpu_request[0]) ||
-		   (o->memory_request && o->memory_request[0]);
+	bool req =
+	    (o->cpu_request && o->cpu_request[0]) || (o->memory_request && o->memory_request[0]);
 
 	wj_raw(w, "{\"name\":\"" MUT_HELPER_NAME "\",\"image\":");
 	wj_str(w, o->image ? o->image : "");
@@ -97,6 +99,13 @@ static void helper_container(struct wj *w, const struct mut_opts *o)
 	env_field(w, "POD_UID", "metadata.uid", false);
 	env_field(w, "POD_IP", "status.podIP", false);
 	env_field(w, "OKG_PROBES", "metadata.annotations['" MUT_PROBES_ANNOTATION "']", false);
+	/* The token the controller put on the pod: the helper presents it with each report. */
+	env_field(w, "OKG_PROBE_TOKEN", "metadata.annotations['" MUT_TOKEN_ANNOTATION "']", false);
+	if (o->report_url && o->report_url[0]) {
+		wj_raw(w, ",{\"name\":\"OKG_REPORT_URL\",\"value\":");
+		wj_str(w, o->report_url);
+		wj_raw(w, "}");
+	}
 	wj_raw(w, "],\"resources\":{");
 	resource_pair(w, "requests", o->cpu_request, o->memory_request);
 	if (req && ((o->cpu_limit && o->cpu_limit[0]) || (o->memory_limit && o->memory_limit[0])))
@@ -135,21 +144,57 @@ int mut_pod(const cJSON *pod, const struct mut_opts *o, char **patch, size_t *le
 		return 0; /* injected already: re-invocation must not inject twice */
 	if (has_container(member(spec, "initContainers"), MUT_HELPER_NAME)) {
 		if (warn)
-			fe_warn(warn, "spec.initContainers: a container is named \"%s\"; the probe "
-				      "helper was not injected",
+			fe_warn(warn,
+				"spec.initContainers: a container is named \"%s\"; the probe "
+				"helper was not injected",
 				MUT_HELPER_NAME);
 		return 0;
 	}
 	if (!probes_usable(probes)) {
 		if (warn)
-			fe_warn(warn, "metadata.annotations[%s] is not a non-empty JSON array; the "
-				      "probe helper was not injected",
+			fe_warn(warn,
+				"metadata.annotations[%s] is not a non-empty JSON array; the "
+				"probe helper was not injected",
 				MUT_PROBES_ANNOTATION);
 		return 0;
 	}
 
 	wj_init(&w, PATCH_MAX);
-	wj_raw(&w, "[{\"op\":\"add\",\"path\":\"/spec/containers/-\",\"value\":");
+	wj_raw(&w, "[");
+	/* Every game container says which container and pod it is, in its environment: the
+	 * helper finds a container's processes by it (no container runtime to ask). */
+	{
+		const cJSON *c;
+		int i = 0;
+
+		cJSON_ArrayForEach(c, containers)
+		{
+			const char *name = str_of(member(c, "name"));
+			bool has_env = cJSON_IsArray(member(c, "env"));
+			char path[64];
+
+			snprintf(path, sizeof(path), "/spec/containers/%d/env%s", i,
+				 has_env ? "/-" : "");
+			wj_raw(&w, "{\"op\":\"add\",\"path\":");
+			wj_str(&w, path);
+			wj_raw(&w, has_env ? ",\"value\":" : ",\"value\":[");
+			wj_raw(&w, "{\"name\":\"OKG_CONTAINER_NAME\",\"value\":");
+			wj_str(&w, name ? name : "");
+			wj_raw(&w, "}");
+			wj_raw(&w, has_env ? "}," : "");
+			if (has_env) {
+				wj_raw(&w, "{\"op\":\"add\",\"path\":");
+				wj_str(&w, path);
+				wj_raw(&w, ",\"value\":");
+			} else {
+				wj_raw(&w, ",");
+			}
+			env_field(&w, "OKG_POD_UID", "metadata.uid", true);
+			wj_raw(&w, has_env ? "}," : "]},");
+			i++;
+		}
+	}
+	wj_raw(&w, "{\"op\":\"add\",\"path\":\"/spec/containers/-\",\"value\":");
 	helper_container(&w, o);
 	wj_raw(&w, "}");
 	/* Exec probes look at the pod's processes (e.g. "ps -ef | grep gate"), so the helper and
@@ -157,7 +202,8 @@ int mut_pod(const cJSON *pod, const struct mut_opts *o, char **patch, size_t *le
 	 * the node's). "add" replaces an existing member, so false becomes true. */
 	if (!cJSON_IsTrue(member(spec, "hostPID")) &&
 	    !cJSON_IsTrue(member(spec, "shareProcessNamespace")))
-		wj_raw(&w, ",{\"op\":\"add\",\"path\":\"/spec/shareProcessNamespace\",\"value\":true}");
+		wj_raw(&w,
+		       ",{\"op\":\"add\",\"path\":\"/spec/shareProcessNamespace\",\"value\":true}");
 	wj_raw(&w, ",{\"op\":\"add\",\"path\":\"/metadata/annotations/");
 	wj_ptr_token(&w, MUT_INJECTED_ANNOTATION);
 	wj_raw(&w, "\",\"value\":\"true\"}]");

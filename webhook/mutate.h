@@ -20,11 +20,12 @@
 
 #include "webhook/fielderr.h"
 
-#define MUT_OWNER_LABEL	       "game.kruise.io/owner-gss"
-#define MUT_PROBES_ANNOTATION  "okg.game.kruise.io/probes"
+#define MUT_OWNER_LABEL		"game.kruise.io/owner-gss"
+#define MUT_PROBES_ANNOTATION	"okg.game.kruise.io/probes"
 #define MUT_INJECTED_ANNOTATION "okg.game.kruise.io/probe-injected"
-#define MUT_MIRROR_ANNOTATION  "kubernetes.io/config.mirror"
-#define MUT_HELPER_NAME	       "okg-probe"
+#define MUT_MIRROR_ANNOTATION	"kubernetes.io/config.mirror"
+#define MUT_HELPER_NAME		"okg-probe"
+#define MUT_TOKEN_ANNOTATION	"okg.game.kruise.io/probe-token"
 
 /* The helper's container settings. All strings are borrowed; an empty or NULL resource string
  * leaves that resource out; an empty or NULL pull policy leaves Kubernetes' default. */
@@ -34,6 +35,7 @@ struct mut_opts {
 	const char *pull_policy;
 	const char *cpu_request, *memory_request;
 	const char *cpu_limit, *memory_limit;
+	const char *report_url; /* where the helper reports results (okg-controller), or NULL */
 };
 
 /* Decides and builds the patch for pod (borrowed). On success *patch is a new NUL-terminated

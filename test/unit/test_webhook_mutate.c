@@ -25,8 +25,7 @@ static const struct mut_opts defaults = {
     .memory_limit = "32Mi",
 };
 
-#define POD_HEAD                                                                                   \
-	"apiVersion: v1\nkind: Pod\nmetadata:\n  name: minecraft-0\n  namespace: default\n"
+#define POD_HEAD "apiVersion: v1\nkind: Pod\nmetadata:\n  name: minecraft-0\n  namespace: default\n"
 
 /* A pod as the controller creates it for a set with service qualities. */
 static const char pod_yaml[] =
@@ -48,7 +47,9 @@ static const char helper_json[] =
     "{\"name\":\"POD_IP\",\"valueFrom\":{\"fieldRef\":{\"apiVersion\":\"v1\",\"fieldPath\":"
     "\"status.podIP\"}}},"
     "{\"name\":\"OKG_PROBES\",\"valueFrom\":{\"fieldRef\":{\"apiVersion\":\"v1\",\"fieldPath\":"
-    "\"metadata.annotations['okg.game.kruise.io/probes']\"}}}],"
+    "\"metadata.annotations['okg.game.kruise.io/probes']\"}}},"
+    "{\"name\":\"OKG_PROBE_TOKEN\",\"valueFrom\":{\"fieldRef\":{\"apiVersion\":\"v1\","
+    "\"fieldPath\":\"metadata.annotations['okg.game.kruise.io/probe-token']\"}}}],"
     "\"resources\":{\"requests\":{\"cpu\":\"10m\",\"memory\":\"8Mi\"},\"limits\":{\"cpu\":"
     "\"100m\",\"memory\":\"32Mi\"}},"
     "\"securityContext\":{\"allowPrivilegeEscalation\":false,\"readOnlyRootFilesystem\":true,"
@@ -112,8 +113,9 @@ static void apply_patch(cJSON *doc, const char *patch)
 
 			if (!*after)
 				break;
-			parent = cJSON_IsArray(parent) ? cJSON_GetArrayItem(parent, (int)strtol(tok, NULL, 10))
-						       : cJSON_GetObjectItemCaseSensitive(parent, tok);
+			parent = cJSON_IsArray(parent)
+				     ? cJSON_GetArrayItem(parent, (int)strtol(tok, NULL, 10))
+				     : cJSON_GetObjectItemCaseSensitive(parent, tok);
 			assert_non_null(parent);
 			p = after;
 		}
@@ -125,11 +127,13 @@ static void apply_patch(cJSON *doc, const char *patch)
 				if (strcmp(tok, "-") == 0)
 					cJSON_AddItemToArray(parent, v);
 				else
-					cJSON_InsertItemInArray(parent, (int)strtol(tok, NULL, 10), v);
+					cJSON_InsertItemInArray(parent, (int)strtol(tok, NULL, 10),
+								v);
 			} else {
 				assert_true(cJSON_IsObject(parent));
 				if (strcmp(kind, "replace") == 0)
-					assert_non_null(cJSON_GetObjectItemCaseSensitive(parent, tok));
+					assert_non_null(
+					    cJSON_GetObjectItemCaseSensitive(parent, tok));
 				cJSON_DeleteItemFromObjectCaseSensitive(parent, tok);
 				cJSON_AddItemToObject(parent, tok, v);
 			}
@@ -175,7 +179,11 @@ static void test_inject_exact(void **state)
 	assert_non_null(want_helper);
 	assert_non_null(patch);
 	snprintf(expect, sizeof(expect),
-		 "[{\"op\":\"add\",\"path\":\"/spec/containers/-\",\"value\":%s},"
+		 "[{\"op\":\"add\",\"path\":\"/spec/containers/0/env\",\"value\":["
+		 "{\"name\":\"OKG_CONTAINER_NAME\",\"value\":\"minecraft\"},"
+		 "{\"name\":\"OKG_POD_UID\",\"valueFrom\":{\"fieldRef\":{\"apiVersion\":\"v1\","
+		 "\"fieldPath\":\"metadata.uid\"}}}]},"
+		 "{\"op\":\"add\",\"path\":\"/spec/containers/-\",\"value\":%s},"
 		 "{\"op\":\"add\",\"path\":\"/spec/shareProcessNamespace\",\"value\":true},"
 		 "{\"op\":\"add\",\"path\":\"/metadata/annotations/"
 		 "okg.game.kruise.io~1probe-injected\",\"value\":\"true\"}]",
@@ -185,9 +193,21 @@ static void test_inject_exact(void **state)
 	apply_patch(pod, patch);
 	containers = at(pod, "spec", "containers");
 	assert_int_equal(cJSON_GetArraySize(containers), 2);
-	/* the game container is untouched, the helper is exactly as specified */
-	assert_true(cJSON_Compare(cJSON_GetArrayItem(containers, 0),
-				  cJSON_GetArrayItem(at(before, "spec", "containers"), 0), 1));
+	/* the game container only gains its identity (container name, pod uid) in its env, and
+	 * the helper is exactly as specified */
+	{
+		cJSON *game = cJSON_GetArrayItem(containers, 0);
+		const cJSON *env = cJSON_GetObjectItemCaseSensitive(game, "env");
+
+		assert_int_equal(cJSON_GetArraySize(env), 2);
+		assert_string_equal(
+		    cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(env, 0), "value")
+			->valuestring,
+		    "minecraft");
+		cJSON_DeleteItemFromObjectCaseSensitive(game, "env");
+		assert_true(cJSON_Compare(
+		    game, cJSON_GetArrayItem(at(before, "spec", "containers"), 0), 1));
+	}
 	assert_true(cJSON_Compare(cJSON_GetArrayItem(containers, 1), want_helper, 1));
 	assert_true(cJSON_IsTrue(at(pod, "spec", "shareProcessNamespace")));
 	ann = at(pod, "metadata", "annotations");
@@ -330,9 +350,10 @@ static void test_share_process_namespace(void **state)
 		char *patch;
 
 		snprintf(text, sizeof(text),
-			 POD_HEAD "  labels: {game.kruise.io/owner-gss: m}\n"
-				  "  annotations: {okg.game.kruise.io/probes: '[{\"name\":\"a\"}]'}\n"
-				  "spec: %s\n",
+			 POD_HEAD
+			 "  labels: {game.kruise.io/owner-gss: m}\n"
+			 "  annotations: {okg.game.kruise.io/probes: '[{\"name\":\"a\"}]'}\n"
+			 "spec: %s\n",
 			 cases[i].spec);
 		pod = parse(text);
 		patch = mutate(pod, &defaults, NULL);
@@ -369,7 +390,8 @@ static void test_pointer_escaping(void **state)
 			     "\"x.io/a~b\": keep, okg.game.kruise.io: other}\n"
 			     "spec: {containers: [{name: a, image: i}]}\n");
 	patch = mutate(pod, &defaults, NULL);
-	assert_non_null(strstr(patch, "\"/metadata/annotations/okg.game.kruise.io~1probe-injected\""));
+	assert_non_null(
+	    strstr(patch, "\"/metadata/annotations/okg.game.kruise.io~1probe-injected\""));
 	apply_patch(pod, patch);
 	assert_string_equal(
 	    at(at(pod, "metadata", "annotations"), "okg.game.kruise.io/probe-injected", NULL)
@@ -517,17 +539,18 @@ static void test_review_no_patch(void **state)
 		cJSON_Delete(resp);
 	}
 	/* a pod of another owner */
-	resp = pod_review("CREATE", POD_KIND,
-			  POD_HEAD "  labels: {app: web}\nspec: {containers: [{name: a, image: i}]}\n",
-			  0, "admission.k8s.io/v1");
+	resp =
+	    pod_review("CREATE", POD_KIND,
+		       POD_HEAD "  labels: {app: web}\nspec: {containers: [{name: a, image: i}]}\n",
+		       0, "admission.k8s.io/v1");
 	r = at(resp, "response", NULL);
 	assert_true(cJSON_IsTrue(at(r, "allowed", NULL)));
 	assert_null(at(r, "patch", NULL));
 	cJSON_Delete(resp);
 	/* not a pod: left alone (fails open), with a warning that says so */
-	resp = pod_review("CREATE",
-			  "{\"group\":\"apps\",\"version\":\"v1\",\"kind\":\"Deployment\"}",
-			  pod_yaml, 0, "admission.k8s.io/v1");
+	resp =
+	    pod_review("CREATE", "{\"group\":\"apps\",\"version\":\"v1\",\"kind\":\"Deployment\"}",
+		       pod_yaml, 0, "admission.k8s.io/v1");
 	r = at(resp, "response", NULL);
 	assert_true(cJSON_IsTrue(at(r, "allowed", NULL)));
 	assert_null(at(r, "patch", NULL));
