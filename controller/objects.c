@@ -165,7 +165,17 @@ static char *probes_annotation(const cJSON *gss)
 		return NULL;
 	cJSON_ArrayForEach(sq, copy)
 	{
+		const char *first =
+		    obj_str(cJSON_GetArrayItem(obj_get(gss, "spec.gameServerTemplate."
+							    "spec.containers"),
+					       0),
+			    "name");
+
 		cJSON_DeleteItemFromObjectCaseSensitive(sq, "serviceQualityAction");
+		/* The helper cannot see the pod spec: name the target when the set leaves it
+		 * to the default, the first container. */
+		if (!obj_str(sq, "containerName") && first)
+			cJSON_AddStringToObject(sq, "containerName", first);
 	}
 	text = cJSON_PrintUnformatted(copy);
 	cJSON_Delete(copy);

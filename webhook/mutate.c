@@ -113,10 +113,14 @@ static void helper_container(struct wj *w, const struct mut_opts *o)
 	resource_pair(w, "limits", o->cpu_limit, o->memory_limit);
 	/* The helper enters the target container's mount namespace to run exec probes in its
 	 * filesystem (SYS_ADMIN for setns, SYS_CHROOT, SYS_PTRACE to reach /proc/<pid>/ns of
-	 * another container's process); everything else is dropped. */
-	wj_raw(w, "},\"securityContext\":{\"allowPrivilegeEscalation\":false,"
+	 * another container's process), runs them as that container's user (SETUID, SETGID)
+	 * and kills a probe that overruns (KILL). It runs as uid 0 so that a pod-wide runAsUser
+	 * cannot strip those; everything else is dropped. See probe/README.md. */
+	wj_raw(w, "},\"securityContext\":{\"runAsUser\":0,\"runAsNonRoot\":false,"
+		  "\"allowPrivilegeEscalation\":false,"
 		  "\"readOnlyRootFilesystem\":true,\"capabilities\":{\"drop\":[\"ALL\"],"
-		  "\"add\":[\"SYS_PTRACE\",\"SYS_ADMIN\",\"SYS_CHROOT\"]}},"
+		  "\"add\":[\"SYS_PTRACE\",\"SYS_ADMIN\",\"SYS_CHROOT\",\"SETUID\",\"SETGID\","
+		  "\"KILL\"]}},"
 		  "\"terminationMessagePolicy\":\"FallbackToLogsOnError\"}");
 }
 

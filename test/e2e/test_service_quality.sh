@@ -107,7 +107,7 @@ YAML
 e2e_check "the webhook injects okg-probe and shareProcessNamespace into the set's pods" wait_for 30 eval \
   'eq "$(jp pod/minecraft-0 "{.spec.containers[*].name} {.spec.shareProcessNamespace}")" "minecraft okg-probe true"'
 e2e_check "each GameServer reports the quality healthy=False (processes fine) with opsState None" \
-  wait_for 60 eval 'for i in 0 1 2; do eq "$(jp gs/minecraft-$i "{.status.serviceQualitiesConditions[0].status} $(ops minecraft-$i)")" "False None" || exit 1; done'
+  wait_for 60 eval '(for i in 0 1 2; do eq "$(jp gs/minecraft-$i "{.status.serviceQualitiesConditions[0].status} $(ops minecraft-$i)")" "False None" || exit 1; done)'
 in_pod minecraft-0 pkill -9 -f "gate.sh"
 T0=$(date +%s)
 e2e_check "killing gate in minecraft-0 sets opsState GateMaintaining" wait_for 30 eval '[ "$(ops minecraft-0)" = GateMaintaining ]'
@@ -200,7 +200,7 @@ spec:
           opsState: Maintaining
 YAML
 e2e_check "healthy servers report healthy (None)" wait_for 60 eval \
-  'for i in 0 1 2; do eq "$(jp gs/demo-gs-$i "{.status.serviceQualitiesConditions[0].result} $(ops demo-gs-$i)")" "healthy None" || exit 1; done'
+  '(for i in 0 1 2; do eq "$(jp gs/demo-gs-$i "{.status.serviceQualitiesConditions[0].result} $(ops demo-gs-$i)")" "healthy None" || exit 1; done)'
 in_pod demo-gs-0 pkill -9 -f healthy-worker
 e2e_check "a failed process makes demo-gs-0 Maintaining" wait_for 30 eval '[ "$(ops demo-gs-0)" = Maintaining ]'
 e2e_check "  ... with a Warning event on the GameServer" wait_for 10 eval \

@@ -130,8 +130,8 @@ e2e_check "  ... the Secret holds tls.crt, tls.key, ca.crt and ca.key; the leaf 
    openssl verify -CAfile "$E2E_TMP/s-ca.crt" "$E2E_TMP/s.crt" >/dev/null'
 e2e_check "  ... SANs: the Service names and 127.0.0.1" eval \
   'sans=$(openssl x509 -in "$E2E_TMP/s.crt" -noout -ext subjectAltName)
-   for n in okg-webhook okg-webhook.okg-system okg-webhook.okg-system.svc okg-webhook.okg-system.svc.cluster.local; do
-     grep -q "DNS:$n\(,\|$\)" <<<"$sans" || exit 1; done; grep -q "IP Address:127.0.0.1" <<<"$sans"'
+   (for n in okg-webhook okg-webhook.okg-system okg-webhook.okg-system.svc okg-webhook.okg-system.svc.cluster.local; do
+     grep -q "DNS:$n\(,\|$\)" <<<"$sans" || exit 1; done) && grep -q "IP Address:127.0.0.1" <<<"$sans"'
 e2e_check "  ... --out-dir holds the same files, tls.key mode 0600, no ca.key" eval \
   'cmp -s "$CERT_DIR/tls.crt" "$E2E_TMP/s.crt" && cmp -s "$CERT_DIR/ca.crt" "$E2E_TMP/s-ca.crt" &&
    [ "$(stat -c %a "$CERT_DIR/tls.key")" = 600 ] && [ ! -e "$CERT_DIR/ca.key" ]'
@@ -144,6 +144,10 @@ RC=$?
 e2e_check "okg-certs then sets caBundle in both configurations (exit 0)" eval \
   '[ "$RC" = 0 ] && [ "$(grep -c "event=cabundle_patched" "$E2E_TMP/certs2.log")" = 2 ] &&
    [ "$(ca_bundle validatingwebhookconfiguration/okg-validating-webhook)" = "$(cat "$CERT_DIR/ca.crt")" ] &&
+   [ "$(ca_bundle mutatingwebhookconfiguration/okg-mutating-webhook)" = "$(cat "$CERT_DIR/ca.crt")" ]'
+k apply -f "$E2E_TMP/configurations.yaml" >/dev/null
+e2e_check "re-applying the configurations keeps the caBundle okg-certs set" eval \
+  '[ "$(ca_bundle validatingwebhookconfiguration/okg-validating-webhook)" = "$(cat "$CERT_DIR/ca.crt")" ] &&
    [ "$(ca_bundle mutatingwebhookconfiguration/okg-mutating-webhook)" = "$(cat "$CERT_DIR/ca.crt")" ]'
 RV1=$(secret_rv)
 VRV1=$(jp validatingwebhookconfiguration/okg-validating-webhook '{.metadata.resourceVersion}')
@@ -183,6 +187,22 @@ k -n okg-system patch secret okg-race --type=json -p '[{"op":"remove","path":"/d
 e2e_check "four racing to replace a CA: one new CA (bundle: old + one new), one certificate" eval \
   'race update && [ "$(race_cas)" = 2 ]'
 e2e_log "write conflicts met and retried in the races: $(cat "$E2E_TMP"/race-*.log | grep -c "event=conflict")"
+
+# --loop: a renewer notices a Secret whose serving certificate broke; SIGTERM ends it with 0.
+e2e_bg loop "$CERTS_BIN" --secret okg-race --validating-config "" --mutating-config "" --loop 1s
+LOOP_PID=$E2E_LAST_PID
+wait_for 10 grep -q "event=done" "$E2E_TMP/loop.log"
+# (a kubernetes.io/tls Secret cannot lose tls.crt: put the CA certificate there instead)
+RACE_CA=$(k -n okg-system get secret okg-race -o 'jsonpath={.data.ca\.crt}')
+k -n okg-system patch secret okg-race --type=json \
+  -p "[{\"op\":\"replace\",\"path\":\"/data/tls.crt\",\"value\":\"$RACE_CA\"}]" >/dev/null
+e2e_check "okg-certs --loop replaces a broken serving certificate in the Secret" \
+  wait_for 15 eval '[ "$(k -n okg-system get secret okg-race -o "jsonpath={.data.tls\.crt}")" != "$RACE_CA" ] &&
+    grep -q "action=new-leaf" "$E2E_TMP/loop.log"'
+kill -TERM "$LOOP_PID"
+wait "$LOOP_PID"
+RC=$?
+e2e_check "  ... and exits 0 on SIGTERM" eval '[ "$RC" = 0 ]'
 
 # --- okg-webhook ------------------------------------------------------------------------------------
 if [ ! -x "$WEBHOOK_BIN" ]; then
@@ -311,7 +331,7 @@ e2e_check "  ... caBundle holds the old and the new CA; the Secret's ca.crt is t
   '[ "$(ca_bundle validatingwebhookconfiguration/okg-validating-webhook | grep -c BEGIN)" = 2 ] &&
    [ "$(ca_bundle mutatingwebhookconfiguration/okg-mutating-webhook)" = "$(secret_key ca.crt)" ]'
 e2e_check "  ... zero failed requests, direct and through the API server" eval \
-  '[ "$D_FAIL" = 0 ] && [ "$A_FAIL" = 0 ] && [ "$D_OK" -ge 20 ] && [ "$A_OK" -ge 10 ]'
+  '[ "$D_FAIL" = 0 ] && [ "$A_FAIL" = 0 ] && [ "$D_OK" -ge 20 ] && [ "$A_OK" -ge 5 ]'
 
 # failurePolicy: with the webhook process stopped, pods are still created (Ignore) and
 # GameServerSets are refused (Fail).

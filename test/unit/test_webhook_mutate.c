@@ -52,9 +52,10 @@ static const char helper_json[] =
     "\"fieldPath\":\"metadata.annotations['okg.game.kruise.io/probe-token']\"}}}],"
     "\"resources\":{\"requests\":{\"cpu\":\"10m\",\"memory\":\"8Mi\"},\"limits\":{\"cpu\":"
     "\"100m\",\"memory\":\"32Mi\"}},"
-    "\"securityContext\":{\"allowPrivilegeEscalation\":false,\"readOnlyRootFilesystem\":true,"
+    "\"securityContext\":{\"runAsUser\":0,\"runAsNonRoot\":false,"
+    "\"allowPrivilegeEscalation\":false,\"readOnlyRootFilesystem\":true,"
     "\"capabilities\":{\"drop\":[\"ALL\"],\"add\":[\"SYS_PTRACE\",\"SYS_ADMIN\","
-    "\"SYS_CHROOT\"]}},"
+    "\"SYS_CHROOT\",\"SETUID\",\"SETGID\",\"KILL\"]}},"
     "\"terminationMessagePolicy\":\"FallbackToLogsOnError\"}";
 
 static cJSON *parse(const char *text)
