@@ -9,7 +9,7 @@ RUN apt-get update \
 WORKDIR /src
 COPY . .
 RUN make -j"$(nproc)" BUILD=/out DEPS_PROFILE=--build-only all \
- && strip /out/okg-*
+ && strip /out/okg /out/okg-*
 
 FROM debian:bookworm-slim
 RUN apt-get update \
@@ -17,5 +17,5 @@ RUN apt-get update \
       libmicrohttpd12 libgnutls30 libcurl4 libcjson1 libssl3 libyaml-0-2 libnghttp2-14 ca-certificates \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --uid 65532 --no-create-home --shell /usr/sbin/nologin okg
-COPY --from=build /out/okg-* /usr/local/bin/
+COPY --from=build /out/okg /out/okg-* /out/kubectl-okg /usr/local/bin/
 USER 65532:65532

@@ -199,6 +199,8 @@ static const char *yj_quote(const char *s, char *buf, size_t size)
 
 	for (i = 0; s[i] && i + 4 < size && i < 48; i++)
 		buf[i] = ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) ? '?' : s[i];
+	/* The loop stopped at the NUL or before it: s[i] is in bounds. */
+	// cppcheck-suppress arrayIndexOutOfBounds
 	if (s[i] && i + 4 <= size) {
 		memcpy(buf + i, "...", 3);
 		i += 3;

@@ -43,8 +43,8 @@ int main(int argc, char **argv)
 	}
 	if (kube_global_init() < 0 || kube_client_new(&cfg, NULL, &kc) < 0)
 		goto out;
-	snprintf(path, sizeof(path), "/apis/game.kruise.io/v1alpha1/namespaces/%s/gameserversets/%s",
-		 argv[2], argv[3]);
+	snprintf(path, sizeof(path),
+		 "/apis/game.kruise.io/v1alpha1/namespaces/%s/gameserversets/%s", argv[2], argv[3]);
 	if (kube_get(kc, path, &gss, &resp) < 0) {
 		fprintf(stderr, "createloop: %s: %s\n", path, resp.message);
 		kube_resp_free(&resp);

@@ -842,8 +842,7 @@ static void test_priority_not_a_number_warns(void **state)
 		if (e.gsp)
 			fail_msg("\"%s\": patched %s", bad[i], e.o.gs_patch);
 		w = event_by_reason(&e, "InvalidDeletionPriority");
-		if (!w)
-			fail_msg("\"%s\": no InvalidDeletionPriority event", bad[i]);
+		assert_non_null(w);
 		assert_string_equal(w->type, "Warning");
 		assert_non_null(strstr(w->message, "{{.Result}}"));
 		assert_null(event_by_reason(&e, "InvalidUpdatePriority"));
