@@ -4,7 +4,8 @@ FROM debian:bookworm AS build
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       gcc make pkg-config libmicrohttpd-dev libgnutls28-dev libcurl4-openssl-dev \
-      libcjson-dev libssl-dev libyaml-dev libnghttp2-dev ca-certificates \
+      libcjson-dev libssl-dev libyaml-dev libnghttp2-dev ca-certificates openssl curl procps \
+      iproute2 \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .

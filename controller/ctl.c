@@ -920,8 +920,13 @@ static int sync_service_quality(struct ctl *c, struct kube_client *kc, const cJS
 				 v->ns, pod_name);
 			r = kube_patch(kc, path, KUBE_PATCH_MERGE, out.status_patch, &updated,
 				       &resp);
-			if (r < 0)
+			if (r < 0) {
+				char q[2200];
+
 				log_api_error("gameserver_status_failed", pod_name, r, &resp);
+				LOG_DEBUGF("gameserver_status_patch", "object=%s patch=%s",
+					   pod_name, log_quote(out.status_patch, q, sizeof(q)));
+			}
 			kube_resp_free(&resp);
 			if (r < 0)
 				goto next;

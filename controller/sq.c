@@ -414,7 +414,9 @@ static cJSON *make_condition(const char *name, const char *status, const char *r
 
 	if (!c || !cJSON_AddStringToObject(c, "name", name) ||
 	    !cJSON_AddStringToObject(c, "status", status) ||
-	    !cJSON_AddStringToObject(c, "result", result) ||
+	    /* An empty result is left out: kube-apiserver 1.20 turns "" inside a merge patch of
+	     * this list into null and then refuses it as not a string. */
+	    (result && *result && !cJSON_AddStringToObject(c, "result", result)) ||
 	    (probe_time && *probe_time &&
 	     !cJSON_AddStringToObject(c, "lastProbeTime", probe_time)) ||
 	    (transition && *transition &&

@@ -176,6 +176,9 @@ static void assert_str_at(const cJSON *o, const char *path, const char *want)
 			fail_msg("%s: expected absent", path);
 		return;
 	}
+	/* An empty result is written as an absent one (kube-apiserver 1.20 refuses "" there). */
+	if (!got && !want[0] && !strcmp(path, "result"))
+		return;
 	if (!got)
 		fail_msg("%s: missing (want \"%s\")", path, want);
 	assert_string_equal(got, want);
