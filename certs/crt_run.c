@@ -11,7 +11,7 @@
 #include "certs/crt_pem.h"
 #include "lib/log.h"
 
-#define ADMREG "/apis/admissionregistration.k8s.io/v1/"
+#define ADMREG		  "/apis/admissionregistration.k8s.io/v1/"
 #define CRT_TRUST_DELAY_S 2
 
 /* One line per failed API call: what, which object, and the API server's own words. */

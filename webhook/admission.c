@@ -7,6 +7,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "webhook/jparse.h"
 #include "webhook/validate.h"
 #include "webhook/wjson.h"
 
@@ -16,6 +17,20 @@
 #define GSS_KIND    "GameServerSet"
 /* Responses are small except denials listing many errors (capped in fielderr) and patches. */
 #define RESPONSE_MAX (1024 * 1024)
+
+/* Parts of a review no rule reads, left out of the tree: kubectl's last-applied copy of the
+ * object (a JSON string full of escapes, often half of the body), managedFields and status. */
+#define LAST_APPLIED "kubectl.kubernetes.io/last-applied-configuration"
+static const char *const drop_0[] = {"request", "object", "metadata", "managedFields", NULL};
+static const char *const drop_1[] = {"request", "oldObject", "metadata", "managedFields", NULL};
+static const char *const drop_2[] = {"request",	    "object",	  "metadata",
+				     "annotations", LAST_APPLIED, NULL};
+static const char *const drop_3[] = {"request",	    "oldObject",  "metadata",
+				     "annotations", LAST_APPLIED, NULL};
+static const char *const drop_4[] = {"request", "object", "status", NULL};
+static const char *const drop_5[] = {"request", "oldObject", "status", NULL};
+static const char *const *const drops[] = {drop_0, drop_1, drop_2, drop_3, drop_4, drop_5};
+static const struct jp_opts parse_opts = {drops, sizeof(drops) / sizeof(drops[0])};
 
 /* What the handlers need from the parsed request. All pointers borrow from the tree. */
 struct review {
@@ -29,7 +44,7 @@ struct review {
 
 static const cJSON *member(const cJSON *o, const char *key)
 {
-	return cJSON_IsObject(o) ? cJSON_GetObjectItemCaseSensitive(o, key) : NULL;
+	return jp_get(o, key);
 }
 
 static const char *str_of(const cJSON *v)
@@ -256,10 +271,13 @@ out:
 int adm_handle(const char *path, const char *body, size_t len, const struct adm_opts *o,
 	       struct adm_result *out)
 {
-	const char *end = NULL;
 	const cJSON *kind, *obj;
+	struct jp_arena arena;
 	struct review rv;
 	cJSON *root = NULL;
+	const char *why = NULL;
+	size_t off = 0;
+	char msg[160];
 	int r;
 
 	memset(out, 0, sizeof(*out));
@@ -267,20 +285,19 @@ int adm_handle(const char *path, const char *body, size_t len, const struct adm_
 	out->route = adm_route_of(path);
 	if (out->route == ADM_NONE)
 		return -ENOENT;
+	/* a parsed review takes about three times its text (nodes and strings) */
+	jp_arena_init(&arena, 4 * len + 1024);
 	if (!body || len == 0) {
 		r = bad_request(out, "the request body is empty; expected an AdmissionReview");
 		goto out;
 	}
-	root = cJSON_ParseWithLengthOpts(body, len, &end, 0);
-	if (!root) {
-		r = bad_request(out, "the request body is not valid JSON");
+	r = jp_parse(&arena, body, len, &parse_opts, &root, &off, &why);
+	if (r == -ENOMEM)
 		goto out;
-	}
-	while (end && end < body + len && (*end == ' ' || *end == '\n' || *end == '\r' ||
-					   *end == '\t' || *end == '\0'))
-		end++;
-	if (end && end < body + len) {
-		r = bad_request(out, "the request body has data after the JSON value");
+	if (r < 0) {
+		snprintf(msg, sizeof(msg), "the request body is not valid JSON: %s at byte %zu",
+			 why ? why : "syntax error", off);
+		r = bad_request(out, msg);
 		goto out;
 	}
 	if (!cJSON_IsObject(root)) {
@@ -292,8 +309,8 @@ int adm_handle(const char *path, const char *body, size_t len, const struct adm_
 		r = bad_request(out, "apiVersion must be \"" API_V1 "\" or \"" API_V1BETA1 "\"");
 		goto out;
 	}
-	if (!str_of(member(root, "kind")) || strcmp(member(root, "kind")->valuestring,
-						    "AdmissionReview") != 0) {
+	if (!str_of(member(root, "kind")) ||
+	    strcmp(member(root, "kind")->valuestring, "AdmissionReview") != 0) {
 		r = bad_request(out, "kind must be \"AdmissionReview\"");
 		goto out;
 	}
@@ -319,8 +336,8 @@ int adm_handle(const char *path, const char *body, size_t len, const struct adm_
 
 		rv.kind = str_of(member(obj, "kind"));
 		/* "group/version", or "v1" for the core group */
-		snprintf(rv.group_buf, sizeof(rv.group_buf), "%.*s",
-			 slash ? (int)(slash - av) : 0, av ? av : "");
+		snprintf(rv.group_buf, sizeof(rv.group_buf), "%.*s", slash ? (int)(slash - av) : 0,
+			 av ? av : "");
 		rv.group = rv.group_buf;
 	}
 	copy_field(out->uid, sizeof(out->uid), rv.uid);
@@ -332,7 +349,7 @@ int adm_handle(const char *path, const char *body, size_t len, const struct adm_
 	else
 		r = review_pod(&rv, o, out);
 out:
-	cJSON_Delete(root);
+	jp_arena_free(&arena); /* the whole request tree */
 	if (r < 0) {
 		free(out->body);
 		out->body = NULL;

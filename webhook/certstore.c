@@ -11,6 +11,11 @@
 #include <unistd.h>
 
 #include <gnutls/x509.h>
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/rsa.h>
+#include <openssl/x509.h>
 
 #include "lib/log.h"
 
@@ -172,6 +177,297 @@ static void leaf_info(struct cs_pair *p)
 	gnutls_x509_crt_deinit(x);
 }
 
+/* --- signing with OpenSSL ------------------------------------------------------------------
+ *
+ * GnuTLS signs with nettle, whose constant-time RSA takes about 2 ms for one RSA-2048 signature
+ * on the benchmark machine; OpenSSL's, also constant-time, about 0.3 ms. Every new TLS
+ * connection costs one signature, so RSA and EC keys are handed to GnuTLS as "external" keys
+ * (gnutls_privkey_import_ext4, the interface meant for HSMs) whose signatures OpenSSL makes.
+ * Other key types stay with GnuTLS. Static RSA key exchange needs decryption, which this
+ * signer does not offer: the default priority string disables it (no forward secrecy either). */
+
+/* OpenSSL without its configuration file (no engines or providers beyond the default) and
+ * without error strings: less resident memory, nothing read from disk. */
+static void signer_init(void)
+{
+	OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG | OPENSSL_INIT_NO_LOAD_CRYPTO_STRINGS,
+			    NULL);
+}
+
+struct cs_signer {
+	EVP_PKEY *pk; /* owned */
+	int rsa;      /* else EC */
+	int bits;
+	int curve_bits; /* EC: 256, 384, 521 */
+};
+
+/* The digest and RSA padding of a signature algorithm this key can make; 0 if unsupported. */
+static int signer_algo(const struct cs_signer *s, gnutls_sign_algorithm_t algo, const EVP_MD **md,
+		       int *padding)
+{
+	const EVP_MD *m = NULL;
+	int pad = RSA_PKCS1_PADDING;
+
+	switch (algo) {
+	case GNUTLS_SIGN_RSA_RAW: /* DigestInfo (or TLS 1.0's MD5+SHA1) signed as it is */
+		if (!s->rsa)
+			return 0;
+		break;
+	case GNUTLS_SIGN_RSA_SHA1:
+		m = EVP_sha1();
+		break;
+	case GNUTLS_SIGN_RSA_SHA256:
+		m = EVP_sha256();
+		break;
+	case GNUTLS_SIGN_RSA_SHA384:
+		m = EVP_sha384();
+		break;
+	case GNUTLS_SIGN_RSA_SHA512:
+		m = EVP_sha512();
+		break;
+	case GNUTLS_SIGN_RSA_PSS_RSAE_SHA256:
+		m = EVP_sha256();
+		pad = RSA_PKCS1_PSS_PADDING;
+		break;
+	case GNUTLS_SIGN_RSA_PSS_RSAE_SHA384:
+		m = EVP_sha384();
+		pad = RSA_PKCS1_PSS_PADDING;
+		break;
+	case GNUTLS_SIGN_RSA_PSS_RSAE_SHA512:
+		m = EVP_sha512();
+		pad = RSA_PKCS1_PSS_PADDING;
+		break;
+	case GNUTLS_SIGN_ECDSA_SHA1:
+		m = EVP_sha1();
+		break;
+	case GNUTLS_SIGN_ECDSA_SHA256:
+		m = EVP_sha256();
+		break;
+	case GNUTLS_SIGN_ECDSA_SHA384:
+		m = EVP_sha384();
+		break;
+	case GNUTLS_SIGN_ECDSA_SHA512:
+		m = EVP_sha512();
+		break;
+	case GNUTLS_SIGN_ECDSA_SECP256R1_SHA256: /* TLS 1.3 ties the curve to the hash */
+		if (s->curve_bits != 256)
+			return 0;
+		m = EVP_sha256();
+		break;
+	case GNUTLS_SIGN_ECDSA_SECP384R1_SHA384:
+		if (s->curve_bits != 384)
+			return 0;
+		m = EVP_sha384();
+		break;
+	case GNUTLS_SIGN_ECDSA_SECP521R1_SHA512:
+		if (s->curve_bits != 521)
+			return 0;
+		m = EVP_sha512();
+		break;
+	default:
+		return 0;
+	}
+	/* RSA algorithms for RSA keys, ECDSA ones for EC keys */
+	if (algo != GNUTLS_SIGN_RSA_RAW &&
+	    s->rsa != (algo == GNUTLS_SIGN_RSA_SHA1 || algo == GNUTLS_SIGN_RSA_SHA256 ||
+		       algo == GNUTLS_SIGN_RSA_SHA384 || algo == GNUTLS_SIGN_RSA_SHA512 ||
+		       pad == RSA_PKCS1_PSS_PADDING))
+		return 0;
+	if (md)
+		*md = m;
+	if (padding)
+		*padding = pad;
+	return 1;
+}
+
+static int signer_info(gnutls_privkey_t key, unsigned int flags, void *ud)
+{
+	const struct cs_signer *s = ud;
+
+	(void)key;
+	if (flags & GNUTLS_PRIVKEY_INFO_HAVE_SIGN_ALGO)
+		return signer_algo(s, (gnutls_sign_algorithm_t)GNUTLS_FLAGS_TO_SIGN_ALGO(flags),
+				   NULL, NULL);
+	if (flags & GNUTLS_PRIVKEY_INFO_PK_ALGO)
+		return s->rsa ? GNUTLS_PK_RSA : GNUTLS_PK_ECDSA;
+	if (flags & GNUTLS_PRIVKEY_INFO_PK_ALGO_BITS)
+		return s->bits;
+	if (flags & GNUTLS_PRIVKEY_INFO_SIGN_ALGO)
+		return 0; /* no preference */
+	return -1;
+}
+
+/* Signs hash (already hashed with the algorithm's digest) into a gnutls_malloc'ed buffer.
+ * Called from any worker thread during handshakes: one EVP_PKEY_CTX per call, the key is only
+ * read. */
+static int signer_sign_hash(gnutls_privkey_t key, gnutls_sign_algorithm_t algo, void *ud,
+			    unsigned int flags, const gnutls_datum_t *hash, gnutls_datum_t *sig)
+{
+	const struct cs_signer *s = ud;
+	const EVP_MD *md = NULL;
+	EVP_PKEY_CTX *ctx = NULL;
+	unsigned char *out = NULL;
+	size_t len = 0;
+	int pad = 0, r = GNUTLS_E_PK_SIGN_FAILED;
+
+	(void)key;
+	(void)flags;
+	sig->data = NULL;
+	sig->size = 0;
+	if (!signer_algo(s, algo, &md, &pad))
+		return GNUTLS_E_UNSUPPORTED_SIGNATURE_ALGORITHM;
+	if (md && hash->size != (unsigned)EVP_MD_get_size(md))
+		return GNUTLS_E_PK_SIGN_FAILED;
+	ctx = EVP_PKEY_CTX_new(s->pk, NULL);
+	if (!ctx || EVP_PKEY_sign_init(ctx) <= 0)
+		goto out;
+	if (s->rsa && EVP_PKEY_CTX_set_rsa_padding(ctx, pad) <= 0)
+		goto out;
+	if (pad == RSA_PKCS1_PSS_PADDING &&
+	    EVP_PKEY_CTX_set_rsa_pss_saltlen(ctx, RSA_PSS_SALTLEN_DIGEST) <= 0)
+		goto out;
+	if (md && EVP_PKEY_CTX_set_signature_md(ctx, md) <= 0)
+		goto out;
+	if (EVP_PKEY_sign(ctx, NULL, &len, hash->data, hash->size) <= 0)
+		goto out;
+	out = gnutls_malloc(len);
+	if (!out) {
+		r = GNUTLS_E_MEMORY_ERROR;
+		goto out;
+	}
+	if (EVP_PKEY_sign(ctx, out, &len, hash->data, hash->size) <= 0)
+		goto out;
+	sig->data = out;
+	sig->size = (unsigned)len;
+	out = NULL;
+	r = 0;
+out:
+	gnutls_free(out);
+	EVP_PKEY_CTX_free(ctx);
+	ERR_clear_error(); /* this thread's OpenSSL error queue stays as it was */
+	return r;
+}
+
+static void signer_deinit(gnutls_privkey_t key, void *ud)
+{
+	struct cs_signer *s = ud;
+
+	(void)key;
+	if (!s)
+		return;
+	EVP_PKEY_free(s->pk);
+	free(s);
+}
+
+/* An OpenSSL-backed GnuTLS key from key_pem when it is an RSA or EC key matching the leaf
+ * certificate (borrowed). Returns 0 with *out set, 1 when the key is of another type or
+ * OpenSSL cannot read it (the caller asks GnuTLS), or a negative errno (-EINVAL: the key does
+ * not belong to the certificate). */
+static int signer_key(const gnutls_datum_t *key_pem, const gnutls_pcert_st *leaf,
+		      gnutls_privkey_t *out)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	gnutls_x509_privkey_t xk = NULL;
+	gnutls_datum_t p8 = {NULL, 0}, spki = {NULL, 0};
+	PKCS8_PRIV_KEY_INFO *info = NULL;
+	const unsigned char *der;
+	unsigned char *mine = NULL;
+	EVP_PKEY *pk = NULL;
+	struct cs_signer *s = NULL;
+	gnutls_privkey_t gk = NULL;
+	int r = 1, n;
+
+	*out = NULL;
+	pthread_once(&once, signer_init);
+	/* GnuTLS reads the PEM (any of its forms) and hands OpenSSL plain PKCS#8 DER: OpenSSL's
+	 * PEM and X.509 decoders would add megabytes of resident code for nothing. */
+	if (gnutls_x509_privkey_init(&xk) < 0) {
+		r = -ENOMEM;
+		goto out;
+	}
+	if (gnutls_x509_privkey_import(xk, key_pem, GNUTLS_X509_FMT_PEM) < 0) {
+		r = -EINVAL;
+		goto out;
+	}
+	if (gnutls_x509_privkey_get_pk_algorithm(xk) != GNUTLS_PK_RSA &&
+	    gnutls_x509_privkey_get_pk_algorithm(xk) != GNUTLS_PK_ECDSA)
+		goto out; /* r = 1: GnuTLS signs */
+	if (gnutls_x509_privkey_export2_pkcs8(xk, GNUTLS_X509_FMT_DER, NULL, GNUTLS_PKCS_PLAIN,
+					      &p8) < 0)
+		goto out;
+	der = p8.data;
+	info = d2i_PKCS8_PRIV_KEY_INFO(NULL, &der, (long)p8.size);
+	pk = info ? EVP_PKCS82PKEY(info) : NULL;
+	if (!pk ||
+	    (EVP_PKEY_get_base_id(pk) != EVP_PKEY_RSA && EVP_PKEY_get_base_id(pk) != EVP_PKEY_EC))
+		goto out;
+	/* the key belongs to the leaf when their SubjectPublicKeyInfo are the same bytes */
+	n = i2d_PUBKEY(pk, &mine);
+	if (n <= 0 || gnutls_pubkey_export2(leaf->pubkey, GNUTLS_X509_FMT_DER, &spki) < 0 ||
+	    spki.size != (unsigned)n || memcmp(spki.data, mine, (size_t)n) != 0) {
+		r = -EINVAL;
+		goto out;
+	}
+	s = calloc(1, sizeof(*s));
+	if (!s) {
+		r = -ENOMEM;
+		goto out;
+	}
+	s->rsa = EVP_PKEY_get_base_id(pk) == EVP_PKEY_RSA;
+	s->bits = EVP_PKEY_get_bits(pk);
+	s->curve_bits = s->rsa ? 0 : s->bits;
+	s->pk = pk;
+	pk = NULL;
+	if (gnutls_privkey_init(&gk) < 0) {
+		r = -ENOMEM;
+		goto out;
+	}
+	/* With a deinit function GnuTLS owns s from here (auto-release). */
+	if (gnutls_privkey_import_ext4(gk, s, NULL, signer_sign_hash, NULL, signer_deinit,
+				       signer_info, 0) < 0) {
+		r = -EINVAL;
+		goto out;
+	}
+	s = NULL;
+	*out = gk;
+	gk = NULL;
+	r = 0;
+out:
+	if (gk)
+		gnutls_privkey_deinit(gk);
+	signer_deinit(NULL, s);
+	EVP_PKEY_free(pk);
+	PKCS8_PRIV_KEY_INFO_free(info);
+	OPENSSL_free(mine);
+	if (p8.data) {
+		explicit_bzero(p8.data, p8.size);
+		gnutls_free(p8.data);
+	}
+	gnutls_free(spki.data);
+	gnutls_x509_privkey_deinit(xk);
+	ERR_clear_error();
+	return r;
+}
+
+int cs_key_import(const gnutls_datum_t *key_pem, const gnutls_pcert_st *leaf, gnutls_privkey_t *out)
+{
+	gnutls_privkey_t k = NULL;
+	int r = signer_key(key_pem, leaf, out);
+
+	if (r <= 0)
+		return r;
+	/* not RSA or EC (or not for OpenSSL): GnuTLS reads and signs */
+	if (gnutls_privkey_init(&k) < 0)
+		return -ENOMEM;
+	if (gnutls_privkey_import_x509_raw(k, key_pem, GNUTLS_X509_FMT_PEM, NULL, 0) < 0 ||
+	    key_matches(k, leaf->pubkey) < 0) {
+		gnutls_privkey_deinit(k);
+		return -EINVAL;
+	}
+	*out = k;
+	return 0;
+}
+
 /* Loads dir/tls.crt and dir/tls.key into a new pair (caller frees with pair_free()). On error
  * err says why in one line. */
 static int load_pair(const char *dir, struct cs_pair **out, char *err, size_t errlen)
@@ -208,17 +504,12 @@ static int load_pair(const char *dir, struct cs_pair **out, char *err, size_t er
 		snprintf(err, errlen, "tls.crt: %s", g < 0 ? gnutls_strerror(g) : "no certificate");
 		goto out;
 	}
-	g = gnutls_privkey_init(&p->key);
-	if (g == 0)
-		g = gnutls_privkey_import_x509_raw(p->key, &key, GNUTLS_X509_FMT_PEM, NULL, 0);
-	if (g < 0) {
-		r = -EINVAL;
-		snprintf(err, errlen, "tls.key: %s", gnutls_strerror(g));
-		goto out;
-	}
-	r = key_matches(p->key, p->certs[0].pubkey);
+	r = cs_key_import(&key, &p->certs[0], &p->key);
 	if (r < 0) {
-		snprintf(err, errlen, "tls.key is not the key of the first certificate in tls.crt");
+		snprintf(err, errlen, "%s",
+			 r == -ENOMEM ? "out of memory"
+				      : "tls.key is unreadable or not the key of the first "
+					"certificate in tls.crt");
 		goto out;
 	}
 	leaf_info(p);
@@ -284,8 +575,6 @@ int cs_poll(struct cs_store *s, bool force)
 
 	free_expired(s, now);
 	stat_files(s->dir, before);
-	if (!force && fid_equal(&before[0], &s->last[0]) && fid_equal(&before[1], &s->last[1]))
-		return 0;
 	if (!before[0].present || !before[1].present) {
 		memcpy(s->last, before, sizeof(before));
 		if (!s->waiting_logged)
@@ -295,6 +584,8 @@ int cs_poll(struct cs_store *s, bool force)
 		return -ENOENT;
 	}
 	s->waiting_logged = 0;
+	if (!force && fid_equal(&before[0], &s->last[0]) && fid_equal(&before[1], &s->last[1]))
+		return 0;
 	err[0] = '\0';
 	r = load_pair(s->dir, &p, err, sizeof(err));
 	/* Files replaced while being read (a cert written before its key) are read again at the

@@ -52,6 +52,13 @@ int cs_retrieve(gnutls_session_t session, const gnutls_datum_t *req_ca_rdn, int 
 		const gnutls_pk_algorithm_t *pk_algos, int pk_algos_length, gnutls_pcert_st **pcert,
 		unsigned int *pcert_length, gnutls_privkey_t *pkey);
 
+/* Makes *out (caller frees with gnutls_privkey_deinit()) from key_pem (borrowed; PKCS#8 or
+ * PKCS#1 PEM), which must be the key of leaf (borrowed). RSA and EC keys sign through OpenSSL
+ * (several times faster than nettle for RSA; see certstore.c), other types through GnuTLS.
+ * Returns 0, -EINVAL (unreadable, or not leaf's key) or -ENOMEM. */
+int cs_key_import(const gnutls_datum_t *key_pem, const gnutls_pcert_st *leaf,
+		  gnutls_privkey_t *out);
+
 /* Frees every pair and the store (deactivating it if active). Only once no handshake can run
  * (the server is stopped). NULL-safe. */
 void cs_close(struct cs_store *s);

@@ -30,21 +30,21 @@ void fe_free(struct fe_list *l)
 const char *fe_type_text(enum fe_type type)
 {
 	switch (type) {
-	case FE_REQUIRED:
+	case FERR_REQUIRED:
 		return "Required value";
-	case FE_INVALID:
+	case FERR_INVALID:
 		return "Invalid value";
-	case FE_DUPLICATE:
+	case FERR_DUPLICATE:
 		return "Duplicate value";
-	case FE_NOT_SUPPORTED:
+	case FERR_NOT_SUPPORTED:
 		return "Unsupported value";
-	case FE_NOT_FOUND:
+	case FERR_NOT_FOUND:
 		return "Not found";
-	case FE_FORBIDDEN:
+	case FERR_FORBIDDEN:
 		return "Forbidden";
-	case FE_TOO_LONG:
+	case FERR_TOO_LONG:
 		return "Too long";
-	case FE_TOO_MANY:
+	case FERR_TOO_MANY:
 		return "Too many";
 	}
 	return "Invalid value";
@@ -53,21 +53,21 @@ const char *fe_type_text(enum fe_type type)
 const char *fe_cause_reason(enum fe_type type)
 {
 	switch (type) {
-	case FE_REQUIRED:
+	case FERR_REQUIRED:
 		return "FieldValueRequired";
-	case FE_INVALID:
+	case FERR_INVALID:
 		return "FieldValueInvalid";
-	case FE_DUPLICATE:
+	case FERR_DUPLICATE:
 		return "FieldValueDuplicate";
-	case FE_NOT_SUPPORTED:
+	case FERR_NOT_SUPPORTED:
 		return "FieldValueNotSupported";
-	case FE_NOT_FOUND:
+	case FERR_NOT_FOUND:
 		return "FieldValueNotFound";
-	case FE_FORBIDDEN:
+	case FERR_FORBIDDEN:
 		return "FieldValueForbidden";
-	case FE_TOO_LONG:
+	case FERR_TOO_LONG:
 		return "FieldValueTooLong";
-	case FE_TOO_MANY:
+	case FERR_TOO_MANY:
 		return "FieldValueTooMany";
 	}
 	return "FieldValueInvalid";

@@ -2,7 +2,8 @@
  * Kubernetes API server prints its own validation errors:
  *
  *   spec.serviceQualities[1].name: Duplicate value: "healthy"
- *   spec.reserveGameServerIds[2]: Invalid value: "5-3": range start must not be greater than its end
+ *   spec.reserveGameServerIds[2]: Invalid value: "5-3": range start must not be greater than its
+ * end
  *
  * and turned into a Status (reason Invalid, code 422, details.causes) for the admission response.
  * Lists are capped (FE_MAX_ERRORS, FE_MAX_WARNINGS) so a hostile object cannot make the answer
@@ -22,14 +23,14 @@
 #define FE_MAX_VALUE_SHOW 120 /* characters of a bad value quoted in a message */
 
 enum fe_type {
-	FE_REQUIRED,
-	FE_INVALID,
-	FE_DUPLICATE,
-	FE_NOT_SUPPORTED,
-	FE_NOT_FOUND,
-	FE_FORBIDDEN,
-	FE_TOO_LONG,
-	FE_TOO_MANY,
+	FERR_REQUIRED,
+	FERR_INVALID,
+	FERR_DUPLICATE,
+	FERR_NOT_SUPPORTED,
+	FERR_NOT_FOUND,
+	FERR_FORBIDDEN,
+	FERR_TOO_LONG,
+	FERR_TOO_MANY,
 };
 
 struct fe_err {

@@ -110,7 +110,8 @@ bool kn_qualified_name(const char *s, const char **why)
 
 	if (slash) {
 		if (strchr(slash + 1, '/')) {
-			*why = "must be a name with an optional DNS subdomain prefix and one '/' (e.g. "
+			*why = "must be a name with an optional DNS subdomain prefix and one '/' "
+			       "(e.g. "
 			       "'example.com/MyName')";
 			return false;
 		}
@@ -119,7 +120,8 @@ bool kn_qualified_name(const char *s, const char **why)
 			return false;
 		}
 		if (!subdomain_n(s, (size_t)(slash - s), why)) {
-			*why = "prefix part must be a lowercase RFC 1123 subdomain (e.g. 'example.com')";
+			*why = "prefix part must be a lowercase RFC 1123 subdomain (e.g. "
+			       "'example.com')";
 			return false;
 		}
 		name = slash + 1;
@@ -168,8 +170,8 @@ bad:
 
 bool kn_quantity(const char *s)
 {
-	static const char *const suffixes[] = {"Ki", "Mi", "Gi", "Ti", "Pi", "Ei", "m", "k",
-					       "M",  "G",  "T",  "P",  "E",  ""};
+	static const char *const suffixes[] = {"Ki", "Mi", "Gi", "Ti", "Pi", "Ei", "m",
+					       "k",  "M",  "G",	 "T",  "P",  "E",  ""};
 	size_t i = 0, digits = 0;
 
 	if (s[i] == '+' || s[i] == '-')

@@ -72,15 +72,17 @@ int wm_render(struct wm_metrics *m, struct buf *out, long inflight, bool ready,
 			if (!v)
 				continue;
 			if (c < WM_NCODES - 1)
-				r |= buf_printf(out,
-						"okg_webhook_requests_total{path=\"%s\",code=\"%u\"} "
-						"%llu\n",
-						path_names[p], codes[c], v);
+				r |= buf_printf(
+				    out,
+				    "okg_webhook_requests_total{path=\"%s\",code=\"%u\"} "
+				    "%llu\n",
+				    path_names[p], codes[c], v);
 			else
-				r |= buf_printf(out,
-						"okg_webhook_requests_total{path=\"%s\",code=\"other\"}"
-						" %llu\n",
-						path_names[p], v);
+				r |= buf_printf(
+				    out,
+				    "okg_webhook_requests_total{path=\"%s\",code=\"other\"}"
+				    " %llu\n",
+				    path_names[p], v);
 		}
 	}
 	r |= buf_printf(out,
@@ -88,12 +90,13 @@ int wm_render(struct wm_metrics *m, struct buf *out, long inflight, bool ready,
 			"response.\n# TYPE okg_webhook_aborted_requests_total counter\n"
 			"okg_webhook_aborted_requests_total %llu\n",
 			LOAD(m->aborted));
-	r |= buf_printf(out,
-			"# HELP okg_webhook_denials_total Admission reviews answered allowed=false.\n"
-			"# TYPE okg_webhook_denials_total counter\n"
-			"okg_webhook_denials_total{path=\"%s\"} %llu\n"
-			"okg_webhook_denials_total{path=\"%s\"} %llu\n",
-			path_names[0], LOAD(m->denials[0]), path_names[1], LOAD(m->denials[1]));
+	r |= buf_printf(
+	    out,
+	    "# HELP okg_webhook_denials_total Admission reviews answered allowed=false.\n"
+	    "# TYPE okg_webhook_denials_total counter\n"
+	    "okg_webhook_denials_total{path=\"%s\"} %llu\n"
+	    "okg_webhook_denials_total{path=\"%s\"} %llu\n",
+	    path_names[0], LOAD(m->denials[0]), path_names[1], LOAD(m->denials[1]));
 	r |= buf_printf(out,
 			"# HELP okg_webhook_patches_total Pods that received the probe helper.\n"
 			"# TYPE okg_webhook_patches_total counter\nokg_webhook_patches_total %llu\n"
@@ -126,22 +129,24 @@ int wm_render(struct wm_metrics *m, struct buf *out, long inflight, bool ready,
 				path_names[p], (double)LOAD(m->lat_sum_ns[p]) / 1e9, path_names[p],
 				cum);
 	}
-	r |= buf_printf(out,
-			"# HELP okg_webhook_inflight_requests Requests being received or answered.\n"
-			"# TYPE okg_webhook_inflight_requests gauge\nokg_webhook_inflight_requests "
-			"%ld\n"
-			"# HELP okg_webhook_ready 1 when a serving certificate is loaded and the "
-			"server is not draining.\n# TYPE okg_webhook_ready gauge\n"
-			"okg_webhook_ready %d\n",
-			inflight, ready ? 1 : 0);
-	r |= buf_printf(out,
-			"# HELP okg_webhook_cert_reloads_total Serving certificate loads.\n"
-			"# TYPE okg_webhook_cert_reloads_total counter\n"
-			"okg_webhook_cert_reloads_total{result=\"ok\"} %llu\n"
-			"okg_webhook_cert_reloads_total{result=\"error\"} %llu\n"
-			"# HELP okg_webhook_cert_not_after_seconds Expiry of the serving certificate "
-			"(Unix time).\n# TYPE okg_webhook_cert_not_after_seconds gauge\n"
-			"okg_webhook_cert_not_after_seconds %lld\n",
-			LOAD(m->cert_reloads), LOAD(m->cert_reload_errors), cert_not_after);
+	r |=
+	    buf_printf(out,
+		       "# HELP okg_webhook_inflight_requests Requests being received or answered.\n"
+		       "# TYPE okg_webhook_inflight_requests gauge\nokg_webhook_inflight_requests "
+		       "%ld\n"
+		       "# HELP okg_webhook_ready 1 when a serving certificate is loaded and the "
+		       "server is not draining.\n# TYPE okg_webhook_ready gauge\n"
+		       "okg_webhook_ready %d\n",
+		       inflight, ready ? 1 : 0);
+	r |= buf_printf(
+	    out,
+	    "# HELP okg_webhook_cert_reloads_total Serving certificate loads.\n"
+	    "# TYPE okg_webhook_cert_reloads_total counter\n"
+	    "okg_webhook_cert_reloads_total{result=\"ok\"} %llu\n"
+	    "okg_webhook_cert_reloads_total{result=\"error\"} %llu\n"
+	    "# HELP okg_webhook_cert_not_after_seconds Expiry of the serving certificate "
+	    "(Unix time).\n# TYPE okg_webhook_cert_not_after_seconds gauge\n"
+	    "okg_webhook_cert_not_after_seconds %lld\n",
+	    LOAD(m->cert_reloads), LOAD(m->cert_reload_errors), cert_not_after);
 	return r < 0 ? -ENOMEM : 0; /* the appends failed: out of memory or over the cap */
 }

@@ -42,6 +42,9 @@ unsigned short wh_server_port(const struct wh_server *s);
 /* Re-reads the certificate files now, changed or not (SIGHUP). Returns cs_poll()'s result. */
 int wh_server_reload(struct wh_server *s);
 
+/* Requests whose headers arrived and whose response is not finished yet. */
+long wh_server_inflight(struct wh_server *s);
+
 /* Certificate loaded and not draining. */
 bool wh_server_ready(struct wh_server *s);
 

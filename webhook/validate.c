@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "lib/ordinal.h"
+#include "webhook/jparse.h"
 #include "webhook/k8sname.h"
 
 #define VP_MAX		      768
@@ -91,21 +92,59 @@ static void vp_pop(struct vpath *p, size_t mark)
 	p->s[mark] = '\0';
 }
 
+/* Appends raw text (paths are built on every field checked: no printf here). */
+static size_t vp_put(struct vpath *p, const char *s, size_t n)
+{
+	size_t mark = p->n;
+
+	if (n > sizeof(p->s) - 1 - p->n)
+		n = sizeof(p->s) - 1 - p->n;
+	memcpy(p->s + p->n, s, n);
+	p->n += n;
+	p->s[p->n] = '\0';
+	return mark;
+}
+
 static size_t vp_field(struct vpath *p, const char *name)
 {
-	return p->n ? vp_add(p, ".%s", name) : vp_add(p, "%s", name);
+	size_t mark = p->n;
+
+	if (p->n)
+		vp_put(p, ".", 1);
+	vp_put(p, name, strlen(name));
+	return mark;
 }
 
 static size_t vp_index(struct vpath *p, size_t i)
 {
-	return vp_add(p, "[%zu]", i);
+	char tmp[24];
+	size_t k = sizeof(tmp);
+	size_t mark = p->n;
+
+	tmp[--k] = ']';
+	do {
+		tmp[--k] = (char)('0' + i % 10);
+		i /= 10;
+	} while (i);
+	tmp[--k] = '[';
+	vp_put(p, tmp + k, sizeof(tmp) - k);
+	return mark;
+}
+
+/* ".name[i]" */
+static size_t vp_field_index(struct vpath *p, const char *name, size_t i)
+{
+	size_t mark = vp_field(p, name);
+
+	vp_index(p, i);
+	return mark;
 }
 
 /* --- typed access ------------------------------------------------------------------------- */
 
 static const cJSON *member(const cJSON *o, const char *key)
 {
-	return cJSON_IsObject(o) ? cJSON_GetObjectItemCaseSensitive(o, key) : NULL;
+	return jp_get(o, key);
 }
 
 static bool present(const cJSON *v)
@@ -143,7 +182,7 @@ static const cJSON *obj_member(struct vctx *c, const cJSON *o, const char *key)
 	if (cJSON_IsObject(v))
 		return v;
 	m = vp_field(&c->p, key);
-	fe_add(c->l, FE_INVALID, c->p.s, v, "must be an object");
+	fe_add(c->l, FERR_INVALID, c->p.s, v, "must be an object");
 	vp_pop(&c->p, m);
 	return NULL;
 }
@@ -159,13 +198,13 @@ static const cJSON *arr_member(struct vctx *c, const cJSON *o, const char *key)
 	if (cJSON_IsArray(v))
 		return v;
 	m = vp_field(&c->p, key);
-	fe_add(c->l, FE_INVALID, c->p.s, v, "must be a list");
+	fe_add(c->l, FERR_INVALID, c->p.s, v, "must be a list");
 	vp_pop(&c->p, m);
 	return NULL;
 }
 
-static void check_int(struct vctx *c, const cJSON *o, const char *key, long long min,
-		      long long max, bool required)
+static void check_int(struct vctx *c, const cJSON *o, const char *key, long long min, long long max,
+		      bool required)
 {
 	const cJSON *v = member(o, key);
 	size_t m = vp_field(&c->p, key);
@@ -173,13 +212,13 @@ static void check_int(struct vctx *c, const cJSON *o, const char *key, long long
 
 	if (!present(v)) {
 		if (required)
-			fe_add(c->l, FE_REQUIRED, c->p.s, NULL, NULL);
+			fe_add(c->l, FERR_REQUIRED, c->p.s, NULL, NULL);
 	} else if (!whole(v, &x)) {
-		fe_add(c->l, FE_INVALID, c->p.s, v, "must be a whole number");
+		fe_add(c->l, FERR_INVALID, c->p.s, v, "must be a whole number");
 	} else if (x < min) {
-		fe_add(c->l, FE_INVALID, c->p.s, v, "must be greater than or equal to %lld", min);
+		fe_add(c->l, FERR_INVALID, c->p.s, v, "must be greater than or equal to %lld", min);
 	} else if (x > max) {
-		fe_add(c->l, FE_INVALID, c->p.s, v, "must be less than or equal to %lld", max);
+		fe_add(c->l, FERR_INVALID, c->p.s, v, "must be less than or equal to %lld", max);
 	}
 	vp_pop(&c->p, m);
 }
@@ -191,9 +230,9 @@ static void check_bool(struct vctx *c, const cJSON *o, const char *key, bool req
 
 	if (!present(v)) {
 		if (required)
-			fe_add(c->l, FE_REQUIRED, c->p.s, NULL, NULL);
+			fe_add(c->l, FERR_REQUIRED, c->p.s, NULL, NULL);
 	} else if (!cJSON_IsBool(v)) {
-		fe_add(c->l, FE_INVALID, c->p.s, v, "must be true or false");
+		fe_add(c->l, FERR_INVALID, c->p.s, v, "must be true or false");
 	}
 	vp_pop(&c->p, m);
 }
@@ -209,7 +248,7 @@ static const char *opt_string(struct vctx *c, const cJSON *o, const char *key)
 	if (str_of(v))
 		return v->valuestring;
 	m = vp_field(&c->p, key);
-	fe_add(c->l, FE_INVALID, c->p.s, v, "must be a string");
+	fe_add(c->l, FERR_INVALID, c->p.s, v, "must be a string");
 	vp_pop(&c->p, m);
 	return NULL;
 }
@@ -232,7 +271,7 @@ static void check_enum(struct vctx *c, const cJSON *o, const char *key, const ch
 		off += (size_t)snprintf(detail + off, sizeof(detail) - off, "%s\"%s\"",
 					i ? ", " : "", vals[i]);
 	m = vp_field(&c->p, key);
-	fe_add_str(c->l, FE_NOT_SUPPORTED, c->p.s, s, "%s", detail);
+	fe_add_str(c->l, FERR_NOT_SUPPORTED, c->p.s, s, "%s", detail);
 	vp_pop(&c->p, m);
 }
 
@@ -248,11 +287,11 @@ static void check_int_or_percent(struct vctx *c, const cJSON *o, const char *key
 	m = vp_field(&c->p, key);
 	if (cJSON_IsNumber(v)) {
 		if (!whole(v, &x))
-			fe_add(c->l, FE_INVALID, c->p.s, v, "must be a whole number");
+			fe_add(c->l, FERR_INVALID, c->p.s, v, "must be a whole number");
 		else if (x < 0)
-			fe_add(c->l, FE_INVALID, c->p.s, v, "must be greater than or equal to 0");
+			fe_add(c->l, FERR_INVALID, c->p.s, v, "must be greater than or equal to 0");
 		else if (x > INT32_MAXLL)
-			fe_add(c->l, FE_INVALID, c->p.s, v, "must be less than or equal to %lld",
+			fe_add(c->l, FERR_INVALID, c->p.s, v, "must be less than or equal to %lld",
 			       INT32_MAXLL);
 	} else if (str_of(v)) {
 		const char *s = v->valuestring;
@@ -262,12 +301,12 @@ static void check_int_or_percent(struct vctx *c, const cJSON *o, const char *key
 		while (s[i] >= '0' && s[i] <= '9' && pct <= 1000)
 			pct = pct * 10 + (s[i++] - '0');
 		if (i == 0 || s[i] != '%' || s[i + 1] != '\0')
-			fe_add(c->l, FE_INVALID, c->p.s, v,
+			fe_add(c->l, FERR_INVALID, c->p.s, v,
 			       "must be an integer or a percentage (e.g. '5%%')");
 		else if (pct > 100)
-			fe_add(c->l, FE_INVALID, c->p.s, v, "must not be greater than 100%%");
+			fe_add(c->l, FERR_INVALID, c->p.s, v, "must not be greater than 100%%");
 	} else {
-		fe_add(c->l, FE_INVALID, c->p.s, v,
+		fe_add(c->l, FERR_INVALID, c->p.s, v,
 		       "must be an integer or a percentage (e.g. '5%%')");
 	}
 	vp_pop(&c->p, m);
@@ -355,7 +394,7 @@ static bool check_template_value(struct vctx *c, const char *s)
 	if (!is_template(s))
 		return false;
 	if (!template_closed(s))
-		fe_add_str(c->l, FE_INVALID, c->p.s, s, "a template action \"{{\" is not closed");
+		fe_add_str(c->l, FERR_INVALID, c->p.s, s, "a template action \"{{\" is not closed");
 	return true;
 }
 
@@ -385,15 +424,15 @@ static void check_labels(struct vctx *c, const cJSON *o, const char *key, bool t
 		const char *k = kv->string ? kv->string : "";
 
 		if (!kn_qualified_name(k, &why))
-			fe_add_str(c->l, FE_INVALID, c->p.s, k, "%s", why);
+			fe_add_str(c->l, FERR_INVALID, c->p.s, k, "%s", why);
 		if (!str_of(kv)) {
 			size_t mk = vp_add(&c->p, "[%s]", k);
 
-			fe_add(c->l, FE_INVALID, c->p.s, kv, "must be a string");
+			fe_add(c->l, FERR_INVALID, c->p.s, kv, "must be a string");
 			vp_pop(&c->p, mk);
 		} else if (!(templates && check_template_value(c, kv->valuestring)) &&
 			   !kn_label_value(kv->valuestring, &why)) {
-			fe_add_str(c->l, FE_INVALID, c->p.s, kv->valuestring, "%s", why);
+			fe_add_str(c->l, FERR_INVALID, c->p.s, kv->valuestring, "%s", why);
 		}
 		if (sum)
 			remember_key(sum->labels, &sum->n_labels, k);
@@ -420,19 +459,19 @@ static void check_annotations(struct vctx *c, const cJSON *o, const char *key, b
 
 		/* Annotation keys are checked lowercased, as the API server does. */
 		if (kl > QUALIFIED_NAME_MAX) {
-			fe_add_str(c->l, FE_INVALID, c->p.s, k,
+			fe_add_str(c->l, FERR_INVALID, c->p.s, k,
 				   "must be no more than %d characters", QUALIFIED_NAME_MAX);
 		} else {
 			for (size_t i = 0; i <= kl; i++)
 				lower[i] = (k[i] >= 'A' && k[i] <= 'Z') ? (char)(k[i] + 32) : k[i];
 			if (!kn_qualified_name(lower, &why))
-				fe_add_str(c->l, FE_INVALID, c->p.s, k, "%s", why);
+				fe_add_str(c->l, FERR_INVALID, c->p.s, k, "%s", why);
 		}
 		total += kl;
 		if (!str_of(kv)) {
 			size_t mk = vp_add(&c->p, "[%s]", k);
 
-			fe_add(c->l, FE_INVALID, c->p.s, kv, "must be a string");
+			fe_add(c->l, FERR_INVALID, c->p.s, kv, "must be a string");
 			vp_pop(&c->p, mk);
 		} else {
 			if (templates)
@@ -443,7 +482,7 @@ static void check_annotations(struct vctx *c, const cJSON *o, const char *key, b
 			remember_key(sum->annotations, &sum->n_annotations, k);
 	}
 	if (total > ANNOTATIONS_MAX_BYTES)
-		fe_add(c->l, FE_TOO_LONG, c->p.s, NULL, "must have at most %d bytes",
+		fe_add(c->l, FERR_TOO_LONG, c->p.s, NULL, "must have at most %d bytes",
 		       ANNOTATIONS_MAX_BYTES);
 	vp_pop(&c->p, m);
 }
@@ -461,7 +500,7 @@ static void check_name(struct vctx *c, const cJSON *meta)
 	m = vp_field(&c->p, "metadata");
 	vp_field(&c->p, "name");
 	if (!kn_dns1123_label(name, &why))
-		fe_add_str(c->l, FE_INVALID, c->p.s, name,
+		fe_add_str(c->l, FERR_INVALID, c->p.s, name,
 			   "%s (it names the pods and their owner label)", why);
 	else if (strlen(name) > NAME_SAFE_LEN)
 		fe_warn(c->l,
@@ -489,7 +528,7 @@ static void check_container_list(struct vctx *c, const cJSON *pspec, const char 
 		const char *name, *image;
 
 		if (!cJSON_IsObject(ct)) {
-			fe_add(c->l, FE_INVALID, c->p.s, ct, "must be an object");
+			fe_add(c->l, FERR_INVALID, c->p.s, ct, "must be an object");
 			goto next;
 		}
 		name = opt_string(c, ct, "name");
@@ -497,18 +536,19 @@ static void check_container_list(struct vctx *c, const cJSON *pspec, const char 
 		if (!present(member(ct, "name"))) {
 			size_t mn = vp_field(&c->p, "name");
 
-			fe_add(c->l, FE_REQUIRED, c->p.s, NULL, NULL);
+			fe_add(c->l, FERR_REQUIRED, c->p.s, NULL, NULL);
 			vp_pop(&c->p, mn);
 		} else if (name) {
 			size_t mn = vp_field(&c->p, "name");
 
 			if (!kn_dns1123_label(name, &why))
-				fe_add_str(c->l, FE_INVALID, c->p.s, name, "%s", why);
+				fe_add_str(c->l, FERR_INVALID, c->p.s, name, "%s", why);
 			else if (qualities && tag == 0 && strcmp(name, PROBE_HELPER_NAME) == 0)
-				fe_warn(c->l,
-					"%s: \"%s\" is the probe helper's name; okg will not inject "
-					"its own helper into these pods",
-					c->p.s, PROBE_HELPER_NAME);
+				fe_warn(
+				    c->l,
+				    "%s: \"%s\" is the probe helper's name; okg will not inject "
+				    "its own helper into these pods",
+				    c->p.s, PROBE_HELPER_NAME);
 			vp_pop(&c->p, mn);
 			refs[*n_refs].s = name;
 			refs[*n_refs].tag = tag;
@@ -519,7 +559,7 @@ static void check_container_list(struct vctx *c, const cJSON *pspec, const char 
 			size_t mn = vp_field(&c->p, "image");
 
 			if (!present(member(ct, "image")) || image)
-				fe_add(c->l, FE_REQUIRED, c->p.s, NULL, NULL);
+				fe_add(c->l, FERR_REQUIRED, c->p.s, NULL, NULL);
 			vp_pop(&c->p, mn);
 		}
 	next:
@@ -556,7 +596,8 @@ static void check_template(struct vctx *c, const cJSON *spec, bool qualities)
 		size_t mc = vp_field(&c->p, "containers");
 
 		if (!present(containers) || cJSON_IsArray(containers))
-			fe_add(c->l, FE_REQUIRED, c->p.s, NULL, "a game server needs a container");
+			fe_add(c->l, FERR_REQUIRED, c->p.s, NULL,
+			       "a game server needs a container");
 		vp_pop(&c->p, mc);
 	}
 	stride = n_c > n_i ? n_c : n_i;
@@ -571,19 +612,20 @@ static void check_template(struct vctx *c, const cJSON *spec, bool qualities)
 	/* Container names are unique across containers and initContainers. */
 	mark_dups(refs, n_refs, dup, stride);
 	for (int tag = 0; tag < 2; tag++) {
-		const cJSON *list = tag ? init : containers;
-		size_t n = tag ? n_i : n_c;
+		const cJSON *list = tag ? init : containers, *it;
+		size_t i = 0;
 
-		for (size_t i = 0; i < n; i++) {
-			size_t mi;
+		/* walked in step with the index: GetArrayItem would make this quadratic */
+		cJSON_ArrayForEach(it, list)
+		{
+			if (dup[(size_t)tag * stride + i]) {
+				size_t mi = vp_add(&c->p, ".%s[%zu].name",
+						   tag ? "initContainers" : "containers", i);
 
-			if (!dup[(size_t)tag * stride + i])
-				continue;
-			mi = vp_add(&c->p, ".%s[%zu].name", tag ? "initContainers" : "containers",
-				    i);
-			fe_add(c->l, FE_DUPLICATE, c->p.s,
-			       member(cJSON_GetArrayItem(list, (int)i), "name"), NULL);
-			vp_pop(&c->p, mi);
+				fe_add(c->l, FERR_DUPLICATE, c->p.s, member(it, "name"), NULL);
+				vp_pop(&c->p, mi);
+			}
+			i++;
 		}
 	}
 	/* Keep the app containers' names, sorted, for containerName lookups. */
@@ -646,7 +688,7 @@ static void check_reserve(struct vctx *c, const cJSON *spec)
 		if (ord_parse_entry(it, &lo, &hi, &why) < 0) {
 			size_t mi = vp_index(&c->p, i);
 
-			fe_add(c->l, FE_INVALID, c->p.s, it, "%s", why ? why : "invalid ID");
+			fe_add(c->l, FERR_INVALID, c->p.s, it, "%s", why ? why : "invalid ID");
 			vp_pop(&c->p, mi);
 		} else {
 			spans[n].lo = lo;
@@ -662,8 +704,10 @@ static void check_reserve(struct vctx *c, const cJSON *spec)
 	qsort(spans, n, sizeof(*spans), span_cmp);
 	for (size_t k = 1, best = 0; k < n; k++) {
 		if (spans[k].lo <= spans[best].hi) {
-			size_t later = spans[k].idx > spans[best].idx ? spans[k].idx : spans[best].idx;
-			size_t earlier = spans[k].idx > spans[best].idx ? spans[best].idx : spans[k].idx;
+			size_t later =
+			    spans[k].idx > spans[best].idx ? spans[k].idx : spans[best].idx;
+			size_t earlier =
+			    spans[k].idx > spans[best].idx ? spans[best].idx : spans[k].idx;
 
 			if (!dup_of[later]) {
 				dup_of[later] = earlier + 1;
@@ -673,22 +717,24 @@ static void check_reserve(struct vctx *c, const cJSON *spec)
 		if (spans[k].hi > spans[best].hi)
 			best = k;
 	}
-	for (size_t k = 0; k < n_items; k++) {
-		size_t mi;
+	i = 0;
+	cJSON_ArrayForEach(it, arr)
+	{
+		if (dup_of[i]) {
+			size_t mi = vp_index(&c->p, i);
 
-		if (!dup_of[k])
-			continue;
-		mi = vp_index(&c->p, k);
-		fe_add(c->l, FE_DUPLICATE, c->p.s, cJSON_GetArrayItem(arr, (int)k),
-		       "ID %d is also in reserveGameServerIds[%zu]", dup_id[k], dup_of[k] - 1);
-		vp_pop(&c->p, mi);
+			fe_add(c->l, FERR_DUPLICATE, c->p.s, it,
+			       "ID %d is also in reserveGameServerIds[%zu]", dup_id[i], dup_of[i] - 1);
+			vp_pop(&c->p, mi);
+		}
+		i++;
 	}
 	if (total > ORD_MAX_IDS) {
 		cJSON num = {0};
 
 		num.type = cJSON_Number;
 		num.valuedouble = (double)total;
-		fe_add(c->l, FE_TOO_MANY, c->p.s, &num, "must expand to at most %d IDs",
+		fe_add(c->l, FERR_TOO_MANY, c->p.s, &num, "must expand to at most %d IDs",
 		       ORD_MAX_IDS);
 	}
 out:
@@ -766,17 +812,18 @@ static const char *check_port(struct vctx *c, const cJSON *handler)
 	long long x;
 
 	if (!present(v)) {
-		fe_add(c->l, FE_REQUIRED, c->p.s, NULL, NULL);
+		fe_add(c->l, FERR_REQUIRED, c->p.s, NULL, NULL);
 	} else if (cJSON_IsNumber(v)) {
 		if (!whole(v, &x) || x < 1 || x > 65535)
-			fe_add(c->l, FE_INVALID, c->p.s, v, "must be between 1 and 65535, inclusive");
+			fe_add(c->l, FERR_INVALID, c->p.s, v,
+			       "must be between 1 and 65535, inclusive");
 	} else if (str_of(v)) {
 		if (!kn_port_name(v->valuestring, &why))
-			fe_add(c->l, FE_INVALID, c->p.s, v, "%s", why);
+			fe_add(c->l, FERR_INVALID, c->p.s, v, "%s", why);
 		else
 			name = v->valuestring;
 	} else {
-		fe_add(c->l, FE_INVALID, c->p.s, v, "must be a port number or a port name");
+		fe_add(c->l, FERR_INVALID, c->p.s, v, "must be a port number or a port name");
 	}
 	vp_pop(&c->p, m);
 	return name;
@@ -824,7 +871,7 @@ static void check_handler(struct vctx *c, const cJSON *q, const char *kind, cons
 			size_t mc = vp_field(&c->p, "command");
 
 			if (!present(member(h, "command")) || cmd)
-				fe_add(c->l, FE_REQUIRED, c->p.s, NULL, NULL);
+				fe_add(c->l, FERR_REQUIRED, c->p.s, NULL, NULL);
 			vp_pop(&c->p, mc);
 		}
 		cJSON_ArrayForEach(arg, cmd)
@@ -832,7 +879,7 @@ static void check_handler(struct vctx *c, const cJSON *q, const char *kind, cons
 			if (!str_of(arg)) {
 				size_t mi = vp_add(&c->p, ".command[%zu]", i);
 
-				fe_add(c->l, FE_INVALID, c->p.s, arg, "must be a string");
+				fe_add(c->l, FERR_INVALID, c->p.s, arg, "must be a string");
 				vp_pop(&c->p, mi);
 			}
 			i++;
@@ -844,7 +891,7 @@ static void check_handler(struct vctx *c, const cJSON *q, const char *kind, cons
 		if (present(member(h, "host"))) {
 			size_t mh = vp_field(&c->p, "host");
 
-			fe_add(c->l, FE_FORBIDDEN, c->p.s, NULL,
+			fe_add(c->l, FERR_FORBIDDEN, c->p.s, NULL,
 			       "probes stay inside the pod: okg's helper always probes the pod's "
 			       "own IP");
 			vp_pop(&c->p, mh);
@@ -873,9 +920,9 @@ static void check_priority(struct vctx *c, const cJSON *a, const char *key)
 	m = vp_field(&c->p, key);
 	if (cJSON_IsNumber(v)) {
 		if (!whole(v, &x))
-			fe_add(c->l, FE_INVALID, c->p.s, v, "must be a whole number");
+			fe_add(c->l, FERR_INVALID, c->p.s, v, "must be a whole number");
 		else if (x < -INT32_MAXLL - 1 || x > INT32_MAXLL)
-			fe_add(c->l, FE_INVALID, c->p.s, v, "must fit in a 32-bit integer");
+			fe_add(c->l, FERR_INVALID, c->p.s, v, "must fit in a 32-bit integer");
 	} else if (str_of(v)) {
 		const char *s = v->valuestring;
 		char *end = NULL;
@@ -883,7 +930,8 @@ static void check_priority(struct vctx *c, const cJSON *a, const char *key)
 		if (check_template_value(c, s)) {
 			/* rendered when the action fires */
 		} else if (!kn_label_value(s, &why)) {
-			fe_add(c->l, FE_INVALID, c->p.s, v, "%s (it becomes a pod label value)", why);
+			fe_add(c->l, FERR_INVALID, c->p.s, v, "%s (it becomes a pod label value)",
+			       why);
 		} else {
 			errno = 0;
 			(void)strtol(s, &end, 10);
@@ -894,7 +942,7 @@ static void check_priority(struct vctx *c, const cJSON *a, const char *key)
 					c->p.s, s);
 		}
 	} else {
-		fe_add(c->l, FE_INVALID, c->p.s, v, "must be an integer or a string");
+		fe_add(c->l, FERR_INVALID, c->p.s, v, "must be an integer or a string");
 	}
 	vp_pop(&c->p, m);
 }
@@ -914,7 +962,7 @@ static void check_action_containers(struct vctx *c, const cJSON *a)
 		const char *name, *image;
 
 		if (!cJSON_IsObject(ct)) {
-			fe_add(c->l, FE_INVALID, c->p.s, ct, "must be an object");
+			fe_add(c->l, FERR_INVALID, c->p.s, ct, "must be an object");
 			vp_pop(&c->p, mi);
 			continue;
 		}
@@ -924,20 +972,21 @@ static void check_action_containers(struct vctx *c, const cJSON *a)
 			size_t mn = vp_field(&c->p, "name");
 
 			if (!present(member(ct, "name")) || name)
-				fe_add(c->l, FE_REQUIRED, c->p.s, NULL, NULL);
+				fe_add(c->l, FERR_REQUIRED, c->p.s, NULL, NULL);
 			vp_pop(&c->p, mn);
 		} else if (!is_container(c, name)) {
 			size_t mn = vp_field(&c->p, "name");
 
-			fe_add_str(c->l, FE_NOT_FOUND, c->p.s, name,
-				   "must name a container of spec.gameServerTemplate.spec.containers");
+			fe_add_str(
+			    c->l, FERR_NOT_FOUND, c->p.s, name,
+			    "must name a container of spec.gameServerTemplate.spec.containers");
 			vp_pop(&c->p, mn);
 		}
 		if (!image || !image[0]) {
 			size_t mn = vp_field(&c->p, "image");
 
 			if (!present(member(ct, "image")) || image)
-				fe_add(c->l, FE_REQUIRED, c->p.s, NULL, NULL);
+				fe_add(c->l, FERR_REQUIRED, c->p.s, NULL, NULL);
 			vp_pop(&c->p, mn);
 		}
 		vp_pop(&c->p, mi);
@@ -952,7 +1001,7 @@ static void check_action(struct vctx *c, const cJSON *a, struct qsum *sum)
 	const cJSON *v;
 
 	if (!cJSON_IsObject(a)) {
-		fe_add(c->l, FE_INVALID, c->p.s, a, "must be an object");
+		fe_add(c->l, FERR_INVALID, c->p.s, a, "must be an object");
 		return;
 	}
 	check_bool(c, a, "state", true);
@@ -965,8 +1014,8 @@ static void check_action(struct vctx *c, const cJSON *a, struct qsum *sum)
 		if (check_template_value(c, ops)) {
 			/* rendered when the action fires */
 		} else if (!kn_label_value(ops, &why)) {
-			fe_add_str(c->l, FE_INVALID, c->p.s, ops, "%s (it becomes a pod label value)",
-				   why);
+			fe_add_str(c->l, FERR_INVALID, c->p.s, ops,
+				   "%s (it becomes a pod label value)", why);
 		} else if (!known_ops_state(ops)) {
 			fe_warn(c->l,
 				"%s: \"%.40s\" is not a known opsState; it orders like None when "
@@ -1029,9 +1078,11 @@ static void check_action_pairs(struct vctx *c, const cJSON *actions)
 		else
 			head = k;
 	}
-	for (size_t k = 0; k < n; k++) {
-		const cJSON *ak = cJSON_GetArrayItem(actions, (int)k);
-		size_t m;
+	i = 0;
+	cJSON_ArrayForEach(a, actions)
+	{
+		const cJSON *ak = a;
+		size_t m, k = i++;
 		char shown[160];
 		struct wj q;
 		char *qs = NULL;
@@ -1039,8 +1090,8 @@ static void check_action_pairs(struct vctx *c, const cJSON *actions)
 		if (!first[k])
 			continue;
 		wj_init(&q, 128);
-		wj_goquote(&q, str_of(member(ak, "result")) ? member(ak, "result")->valuestring : "",
-			   60);
+		wj_goquote(
+		    &q, str_of(member(ak, "result")) ? member(ak, "result")->valuestring : "", 60);
 		if (wj_finish(&q, &qs, NULL) < 0) {
 			c->l->err = -ENOMEM;
 			goto out;
@@ -1049,7 +1100,7 @@ static void check_action_pairs(struct vctx *c, const cJSON *actions)
 			 cJSON_IsTrue(member(ak, "state")) ? "true" : "false", qs);
 		free(qs);
 		m = vp_add(&c->p, ".serviceQualityAction[%zu]", k);
-		fe_add(c->l, FE_DUPLICATE, c->p.s, NULL,
+		fe_add(c->l, FERR_DUPLICATE, c->p.s, NULL,
 		       "%s: serviceQualityAction[%zu] already answers the same state and result",
 		       shown, first[k] - 1);
 		vp_pop(&c->p, m);
@@ -1061,16 +1112,16 @@ out:
 
 static void check_quality(struct vctx *c, const cJSON *q, struct qsum *sum)
 {
-	static const char *const timings[] = {"initialDelaySeconds", "periodSeconds",
-					      "timeoutSeconds",	     "successThreshold",
-					      "failureThreshold",    "terminationGracePeriodSeconds"};
+	static const char *const timings[] = {
+	    "initialDelaySeconds", "periodSeconds",    "timeoutSeconds",
+	    "successThreshold",	   "failureThreshold", "terminationGracePeriodSeconds"};
 	static const char *const handlers[] = {"exec", "httpGet", "tcpSocket"};
 	const cJSON *actions, *a, *nv;
 	const char *name, *target, *why;
 	size_t n_handlers = 0, j = 0;
 
 	if (!cJSON_IsObject(q)) {
-		fe_add(c->l, FE_INVALID, c->p.s, q, "must be an object");
+		fe_add(c->l, FERR_INVALID, c->p.s, q, "must be an object");
 		return;
 	}
 	nv = member(q, "name");
@@ -1079,12 +1130,12 @@ static void check_quality(struct vctx *c, const cJSON *q, struct qsum *sum)
 	if (!present(nv) || (name && !name[0])) {
 		size_t m = vp_field(&c->p, "name");
 
-		fe_add(c->l, FE_REQUIRED, c->p.s, NULL, NULL);
+		fe_add(c->l, FERR_REQUIRED, c->p.s, NULL, NULL);
 		vp_pop(&c->p, m);
 	} else if (name && !kn_dns1123_label(name, &why)) {
 		size_t m = vp_field(&c->p, "name");
 
-		fe_add_str(c->l, FE_INVALID, c->p.s, name,
+		fe_add_str(c->l, FERR_INVALID, c->p.s, name,
 			   "%s (it names the GameServer condition and pod condition)", why);
 		vp_pop(&c->p, m);
 	}
@@ -1092,7 +1143,7 @@ static void check_quality(struct vctx *c, const cJSON *q, struct qsum *sum)
 	if (target && target[0] && !is_container(c, target)) {
 		size_t m = vp_field(&c->p, "containerName");
 
-		fe_add_str(c->l, FE_NOT_FOUND, c->p.s, target,
+		fe_add_str(c->l, FERR_NOT_FOUND, c->p.s, target,
 			   "must name a container of spec.gameServerTemplate.spec.containers");
 		vp_pop(&c->p, m);
 	}
@@ -1102,7 +1153,7 @@ static void check_quality(struct vctx *c, const cJSON *q, struct qsum *sum)
 	if (present(member(q, "grpc"))) {
 		size_t m = vp_field(&c->p, "grpc");
 
-		fe_add(c->l, FE_FORBIDDEN, c->p.s, NULL,
+		fe_add(c->l, FERR_FORBIDDEN, c->p.s, NULL,
 		       "gRPC probes are not supported by okg's probe helper; use exec, httpGet or "
 		       "tcpSocket");
 		vp_pop(&c->p, m);
@@ -1113,7 +1164,7 @@ static void check_quality(struct vctx *c, const cJSON *q, struct qsum *sum)
 		if (++n_handlers > 1) {
 			size_t m = vp_field(&c->p, handlers[h]);
 
-			fe_add(c->l, FE_FORBIDDEN, c->p.s, NULL,
+			fe_add(c->l, FERR_FORBIDDEN, c->p.s, NULL,
 			       "may not specify more than 1 handler type");
 			vp_pop(&c->p, m);
 			continue;
@@ -1121,7 +1172,7 @@ static void check_quality(struct vctx *c, const cJSON *q, struct qsum *sum)
 		check_handler(c, q, handlers[h], target);
 	}
 	if (n_handlers == 0 && !present(member(q, "grpc")))
-		fe_add(c->l, FE_REQUIRED, c->p.s, NULL,
+		fe_add(c->l, FERR_REQUIRED, c->p.s, NULL,
 		       "must specify a handler: exec, httpGet or tcpSocket");
 	for (size_t t = 0; t < sizeof(timings) / sizeof(timings[0]); t++)
 		check_int(c, q, timings[t], t == 0 ? 0 : 1, VAL_MAX_SECONDS, false);
@@ -1131,14 +1182,14 @@ static void check_quality(struct vctx *c, const cJSON *q, struct qsum *sum)
 		size_t m = vp_field(&c->p, "serviceQualityAction");
 
 		if (!present(member(q, "serviceQualityAction")) || actions)
-			fe_add(c->l, FE_REQUIRED, c->p.s, NULL,
+			fe_add(c->l, FERR_REQUIRED, c->p.s, NULL,
 			       "a service quality needs at least one action");
 		vp_pop(&c->p, m);
 		return;
 	}
 	cJSON_ArrayForEach(a, actions)
 	{
-		size_t m = vp_add(&c->p, ".serviceQualityAction[%zu]", j++);
+		size_t m = vp_field_index(&c->p, "serviceQualityAction", j++);
 
 		check_action(c, a, sum);
 		vp_pop(&c->p, m);
@@ -1232,7 +1283,7 @@ static void check_qualities(struct vctx *c, const cJSON *spec)
 		if (!dup[k])
 			continue;
 		mi = vp_add(&c->p, "[%zu].name", k);
-		fe_add_str(c->l, FE_DUPLICATE, c->p.s, sums[k].name, NULL);
+		fe_add_str(c->l, FERR_DUPLICATE, c->p.s, sums[k].name, NULL);
 		vp_pop(&c->p, mi);
 	}
 	warn_overlaps(c, sums, n < OVERLAP_MAX_QUALITIES ? n : OVERLAP_MAX_QUALITIES);
@@ -1252,11 +1303,11 @@ static void check_spec(struct vctx *c, const cJSON *obj)
 	size_t m = vp_field(&c->p, "spec");
 
 	if (!present(spec)) {
-		fe_add(c->l, FE_REQUIRED, c->p.s, NULL, NULL);
+		fe_add(c->l, FERR_REQUIRED, c->p.s, NULL, NULL);
 		goto out;
 	}
 	if (!cJSON_IsObject(spec)) {
-		fe_add(c->l, FE_INVALID, c->p.s, spec, "must be an object");
+		fe_add(c->l, FERR_INVALID, c->p.s, spec, "must be an object");
 		goto out;
 	}
 	check_int(c, spec, "replicas", 0, INT32_MAXLL, true);
@@ -1277,7 +1328,7 @@ int val_gss(const cJSON *obj, const cJSON *old, enum val_op op, struct fe_list *
 	memset(&c, 0, sizeof(c));
 	c.l = l;
 	if (!cJSON_IsObject(obj)) {
-		fe_add(l, FE_INVALID, "", NULL, "the object must be a JSON object");
+		fe_add(l, FERR_INVALID, "", NULL, "the object must be a JSON object");
 		return l->err;
 	}
 	meta = member(obj, "metadata");
@@ -1286,7 +1337,7 @@ int val_gss(const cJSON *obj, const cJSON *old, enum val_op op, struct fe_list *
 		const char *old_name = str_of(member(member(old, "metadata"), "name"));
 
 		if (name && old_name && strcmp(name, old_name) != 0)
-			fe_add_str(l, FE_INVALID, "metadata.name", name, "field is immutable");
+			fe_add_str(l, FERR_INVALID, "metadata.name", name, "field is immutable");
 		/* An unchanged spec was admitted before (or predates okg): never refuse it. */
 		if (cJSON_Compare(member(obj, "spec"), member(old, "spec"), true))
 			return l->err;

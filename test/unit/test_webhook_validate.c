@@ -270,9 +270,10 @@ static void test_seed_custom_opsstate_warns(void **state)
 	assert_int_equal(val_gss(o, NULL, VAL_CREATE, &l), 0);
 	assert_int_equal(l.n_errs, 0);
 	assert_int_equal(l.n_warns, 2);
-	assert_string_equal(l.warns[0], "spec.serviceQualities[0].serviceQualityAction[0].opsState: "
-					"\"GateMaintaining\" is not a known opsState; it orders "
-					"like None when scaling down");
+	assert_string_equal(l.warns[0],
+			    "spec.serviceQualities[0].serviceQualityAction[0].opsState: "
+			    "\"GateMaintaining\" is not a known opsState; it orders "
+			    "like None when scaling down");
 	fe_free(&l);
 	cJSON_Delete(o);
 }
@@ -738,11 +739,12 @@ static void test_warnings(void **state)
 			    "false, result: x}]}\n",
 		       "spec.serviceQualities[0].serviceQualityAction[1] sets nothing: it has no "
 		       "effect when it matches");
-	expect_warning(BASE "  serviceQualities:\n" Q_OK
-			    "  - {name: healthy, exec: {command: [x]}, serviceQualityAction: "
-			    "[{state: false, opsState: Maintaining, labels: {tier: b}}]}\n"
-			    "  - {name: other, exec: {command: [x]}, serviceQualityAction: [{state: "
-			    "false, labels: {tier: c}}]}\n",
+	expect_warning(BASE
+		       "  serviceQualities:\n" Q_OK
+		       "  - {name: healthy, exec: {command: [x]}, serviceQualityAction: "
+		       "[{state: false, opsState: Maintaining, labels: {tier: b}}]}\n"
+		       "  - {name: other, exec: {command: [x]}, serviceQualityAction: [{state: "
+		       "false, labels: {tier: c}}]}\n",
 		       "spec.serviceQualities[0] (\"idle\") and [1] (\"healthy\") both set "
 		       "opsState; when both act at once the later one, [1], wins");
 	expect_warning(BASE "  serviceQualities:\n  - {name: a, exec: {command: [x]}, "
@@ -801,10 +803,8 @@ static void test_all_errors_at_once(void **state)
 	assert_false(review_allowed(resp));
 	assert_string_equal(cJSON_GetObjectItemCaseSensitive(r, "uid")->valuestring, "uid-1");
 	assert_int_equal(cJSON_GetObjectItemCaseSensitive(st, "code")->valueint, 422);
-	assert_string_equal(cJSON_GetObjectItemCaseSensitive(st, "reason")->valuestring,
-			    "Invalid");
-	assert_string_equal(cJSON_GetObjectItemCaseSensitive(st, "status")->valuestring,
-			    "Failure");
+	assert_string_equal(cJSON_GetObjectItemCaseSensitive(st, "reason")->valuestring, "Invalid");
+	assert_string_equal(cJSON_GetObjectItemCaseSensitive(st, "status")->valuestring, "Failure");
 	assert_string_equal(
 	    cJSON_GetObjectItemCaseSensitive(st, "message")->valuestring,
 	    "GameServerSet.game.kruise.io \"gss\" is invalid: [spec.replicas: Invalid value: -1: "
@@ -834,9 +834,10 @@ static void test_all_errors_at_once(void **state)
 	resp = review(o, NULL, "CREATE");
 	st = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(resp, "response"),
 					      "status");
-	assert_string_equal(cJSON_GetObjectItemCaseSensitive(st, "message")->valuestring,
-			    "GameServerSet.game.kruise.io \"gss\" is invalid: spec.replicas: Invalid "
-			    "value: -1: must be greater than or equal to 0");
+	assert_string_equal(
+	    cJSON_GetObjectItemCaseSensitive(st, "message")->valuestring,
+	    "GameServerSet.game.kruise.io \"gss\" is invalid: spec.replicas: Invalid "
+	    "value: -1: must be greater than or equal to 0");
 	cJSON_Delete(resp);
 	cJSON_Delete(o);
 }
@@ -852,7 +853,8 @@ static void test_error_cap(void **state)
 	(void)state;
 	off = (size_t)snprintf(text, sizeof(text), BASE "  reserveGameServerIds: [");
 	for (int i = 0; i < 100; i++)
-		off += (size_t)snprintf(text + off, sizeof(text) - off, "%s-%d", i ? ", " : "", i + 1);
+		off +=
+		    (size_t)snprintf(text + off, sizeof(text) - off, "%s-%d", i ? ", " : "", i + 1);
 	snprintf(text + off, sizeof(text) - off, "]\n");
 	o = parse(text);
 	fe_init(&l);
@@ -903,6 +905,52 @@ static void test_large_lists_fast(void **state)
 	free(text);
 }
 
+/* Every list with duplicate detection, at hostile sizes: each stays O(n log n). */
+static void test_large_duplicates_fast(void **state)
+{
+	static const char *const items[] = {
+	    "5, ",			  /* reserveGameServerIds */
+	    "{name: a, image: i}, ",	  /* containers */
+	    "{state: true, result: r}, ", /* one quality's actions */
+	};
+	static const char *const heads[] = {
+	    BASE "  reserveGameServerIds: [",
+	    HEAD "  replicas: 1\n  gameServerTemplate: {spec: {containers: [",
+	    BASE "  serviceQualities:\n  - {name: a, exec: {command: [x]}, serviceQualityAction: [",
+	};
+	static const char *const tails[] = {"5]\n", "{name: a, image: i}]}}\n",
+					    "{state: true, result: r}]}\n"};
+	size_t n = 30000;
+
+	(void)state;
+	for (size_t k = 0; k < 3; k++) {
+		size_t cap = strlen(heads[k]) + n * strlen(items[k]) + 64, off;
+		char *text = malloc(cap);
+		struct timespec t0, t1;
+		struct fe_list l;
+		cJSON *o;
+
+		assert_non_null(text);
+		off = (size_t)snprintf(text, cap, "%s", heads[k]);
+		for (size_t i = 0; i < n; i++)
+			off += (size_t)snprintf(text + off, cap - off, "%s", items[k]);
+		snprintf(text + off, cap - off, "%s", tails[k]);
+		o = parse(text);
+		fe_init(&l);
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		assert_int_equal(val_gss(o, NULL, VAL_CREATE, &l), 0);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		assert_int_equal(l.n_errs, FE_MAX_ERRORS);
+		assert_true(l.dropped_errs >= n - FE_MAX_ERRORS);
+		assert_true((double)(t1.tv_sec - t0.tv_sec) +
+				(double)(t1.tv_nsec - t0.tv_nsec) / 1e9 <
+			    2.0);
+		fe_free(&l);
+		cJSON_Delete(o);
+		free(text);
+	}
+}
+
 /* --- UPDATE ---------------------------------------------------------------------------------- */
 
 static void test_update_unchanged_spec_allowed(void **state)
@@ -910,8 +958,8 @@ static void test_update_unchanged_spec_allowed(void **state)
 	/* Stored before okg (or before a rule existed): invalid now, still updatable. */
 	cJSON *old = parse(BASE "  reserveGameServerIds: [\"5-3\", 1, 1]\n");
 	cJSON *cur = cJSON_Duplicate(old, 1), *resp;
-	cJSON *labels = cJSON_AddObjectToObject(
-	    cJSON_GetObjectItemCaseSensitive(cur, "metadata"), "labels");
+	cJSON *labels =
+	    cJSON_AddObjectToObject(cJSON_GetObjectItemCaseSensitive(cur, "metadata"), "labels");
 	struct fe_list l;
 
 	(void)state;
@@ -1009,6 +1057,7 @@ int main(void)
 	    cmocka_unit_test(test_all_errors_at_once),
 	    cmocka_unit_test(test_error_cap),
 	    cmocka_unit_test(test_large_lists_fast),
+	    cmocka_unit_test(test_large_duplicates_fast),
 	    cmocka_unit_test(test_update_unchanged_spec_allowed),
 	    cmocka_unit_test(test_update_name_immutable),
 	    cmocka_unit_test(test_not_an_object),
