@@ -64,10 +64,13 @@ sandbox_of() { # POD -> the host pid of the pod's init (/pause)
   curl -sk "https://127.0.0.1:$port/pods" |
     /usr/bin/python3 -c 'import json,sys; print([p["sandboxPid"] for p in json.load(sys.stdin)["items"] if p["name"]==sys.argv[1]][0])' "$1"
 }
-in_pod() { # POD CMD...: run a command inside the pod's PID and mount namespaces
+in_sandbox() { # SANDBOX_PID CMD...: run a command inside that pod's PID and mount namespaces
   local init
-  init=$(pgrep -P "$(sandbox_of "$1")" | head -n 1)
+  init=$(pgrep -P "$1" | head -n 1)
   nsenter -t "$init" -p -m -- "${@:2}"
+}
+in_pod() { # POD CMD...
+  in_sandbox "$(sandbox_of "$1")" "${@:2}"
 }
 
 # --- the seed's gate/data example ---------------------------------------------------------------
@@ -244,10 +247,11 @@ sleep 8
 e2e_check "a restarted probe helper fires no action again (opsState, events unchanged)" eval \
   '[ "$(ops minecraft-2)" = None ] && [ "$(k get events --field-selector involvedObject.name=minecraft-2 -o name | wc -l)" = "$EVENTS_BEFORE" ]'
 # API server down for a minute: results reported meanwhile arrive after.
+SANDBOX2=$(sandbox_of minecraft-2) # asks the API server, so before it goes down
 "$E2E_ROOT/hack/kube-apiserver-restart.sh" "$E2E_STATE" 60 >/dev/null 2>&1 &
 RESTART=$!
 sleep 5
-in_pod minecraft-2 pkill -9 -f "gate.sh"
+in_sandbox "$SANDBOX2" pkill -9 -f "gate.sh"
 wait "$RESTART"
 e2e_check "a gate killed while the API server was down for a minute shows up after it returns" \
   wait_for 60 eval '[ "$(ops minecraft-2)" = GateMaintaining ]'
