@@ -48,6 +48,7 @@ run kubectl get nodes -o wide
 say "1. Scale-down order (seed: game server scaling)"
 kubectl apply -f "$ROOT/manifests/examples/scaling-zh-1-gameserverset-minecraft.yaml"
 until_true 60 is 'kubectl get gss minecraft -o jsonpath={.status.readyReplicas}' 5
+run kubectl get pods -o wide
 show
 run kubectl patch gs minecraft-2 --type merge -p '{"spec":{"deletionPriority":10}}'
 run kubectl scale gss minecraft --replicas=4
