@@ -61,7 +61,7 @@ e2e_check "5 replicas: minecraft-0..4 Ready, one GameServer per pod" wait_for 60
 e2e_check "kubectl get gs shows NAME STATE OPSSTATE DP UP as the seed does" eval \
   'k get gs | head -1 | grep -Eq "^NAME +STATE +OPSSTATE +DP +UP +AGE$" &&
    k get gs minecraft-0 --no-headers | grep -Eq "^minecraft-0 +Ready +None +0 +0 "'
-e2e_check "kubectl get gss shows DESIRED CURRENT UPDATED READY MAINTAINING WAITTOBEDELETED" eval \
+e2e_check "kubectl get gss shows DESIRED CURRENT UPDATED READY MAINTAINING WAITTOBEDELETED" wait_for 20 eval \
   'k get gss | head -1 | grep -Eq "^NAME +DESIRED +CURRENT +UPDATED +READY +MAINTAINING +WAITTOBEDELETED +AGE$" &&
    k get gss minecraft --no-headers | grep -Eq "^minecraft +5 +5 +5 +5 +0 +0 "'
 e2e_check "pods carry owner, ordinal and GameServer labels; GameServers are owned by their pods" eval \
