@@ -92,7 +92,16 @@ YAML
     if [ $(($(date +%s) - created)) -gt 3600 ]; then echo "bench/scaler.sh: pods not created in an hour" >&2; exit 1; fi
   done
   create_s=$(($(date +%s) - created))
-  sleep 5 # the controller's watch catches up
+  # then their GameServers, so the controller is done writing when the client runs
+  n=0
+  while [ "$n" -lt "$SERVERS" ]; do
+    sleep 10
+    n=$("$kubectl" get gs -l game.kruise.io/owner-gss=bench --no-headers 2>/dev/null | wc -l)
+    echo "bench/scaler.sh: $n of $SERVERS GameServers"
+    if [ $(($(date +%s) - created)) -gt 3600 ]; then echo "bench/scaler.sh: GameServers not created in an hour" >&2; exit 1; fi
+  done
+  gs_s=$(($(date +%s) - created))
+  sleep 10 # the controller's watches catch up
   real_row=$(build/bench/bench_scaler --client "$port" default bench "$CALLS")
   printf '%s\n' "$real_row"
   real_cleanup
@@ -101,9 +110,10 @@ YAML
     echo "<!-- scaler-real -->"
     echo "Against okg-controller (\`bench/scaler.sh --real\`, run $(date -u +%Y-%m-%dT%H:%MZ)): the local"
     echo "control plane (kube-apiserver 1.20.2 + etcd), a GameServerSet of $SERVERS replicas whose"
-    echo "pods the controller created (${create_s} s; no node simulator, the pods stay Pending), then the"
-    echo "same client on the controller's --scaler-listen port; the answer walks the real pod informer"
-    echo "cache (ctl_set_counts)."
+    echo "pods and GameServers the controller created (${create_s} s and ${gs_s} s; no node simulator:"
+    echo "the pods stay Pending), then the same client on the controller's --scaler-listen port; each"
+    echo "answer walks the real pod informer cache (ctl_set_counts). Load average"
+    echo "$(cut -d' ' -f1 /proc/loadavg) when it ended."
     echo
     echo "| scenario | p50 µs | p90 µs | p99 µs | max µs | mean µs | notes |"
     echo "|---|---:|---:|---:|---:|---:|---|"

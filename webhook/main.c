@@ -1,6 +1,7 @@
 /* okg-webhook: validates GameServerSets and injects the probe helper into game-server pods.
  * See webhook/README.md. */
 #include <errno.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -132,6 +133,12 @@ int main(int argc, char **argv)
 	 * created later inherits the mask. MHD sends with MSG_NOSIGNAL, GnuTLS and others may
 	 * not: a dead peer must not kill the process. */
 	signal(SIGPIPE, SIG_IGN);
+	/* Each review allocates and frees a few blocks of up to four times its size. With glibc's
+	 * defaults, blocks of a 64 KiB review were mmap'ed or the heap trimmed and faulted back in
+	 * on every request (about 10 page faults, 20% of its CPU time); keep them instead. A
+	 * refusal only costs speed. */
+	(void)mallopt(M_MMAP_THRESHOLD, 4 * 1024 * 1024);
+	(void)mallopt(M_TRIM_THRESHOLD, 8 * 1024 * 1024);
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);

@@ -724,7 +724,8 @@ static void check_reserve(struct vctx *c, const cJSON *spec)
 			size_t mi = vp_index(&c->p, i);
 
 			fe_add(c->l, FERR_DUPLICATE, c->p.s, it,
-			       "ID %d is also in reserveGameServerIds[%zu]", dup_id[i], dup_of[i] - 1);
+			       "ID %d is also in reserveGameServerIds[%zu]", dup_id[i],
+			       dup_of[i] - 1);
 			vp_pop(&c->p, mi);
 		}
 		i++;
