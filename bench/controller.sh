@@ -85,6 +85,9 @@ T2=$(date +%s.%N)
 sleep 12 # past the controller's periodic malloc_trim
 RSS1=$(rss_kib "$CTL")
 CACHE=$(curl -s "http://$HTTP/metrics" | awk '$1 ~ /^okg_cache_bytes\{informer="(gameservers|pods)"\}$/ { s += $2 } END { print s }')
+cache_of() { curl -s "http://$HTTP/metrics" | awk -v i="okg_cache_bytes{informer=\"$1\"}" '$1 == i { print $2 }'; }
+CACHE_POD=$(($(cache_of pods) / N))
+CACHE_GS=$(($(cache_of gameservers) / N))
 CACHE_PER=$((CACHE / N))
 
 CTL_RATE=$(python3 -c "print(f'{2*$N/($T1-$T0):.1f}')")
@@ -98,13 +101,14 @@ reference:  $REF
 ratio controller/reference: $RATIO (target >= 0.90)
 all $N Ready ${READY_S}s after the simulator started
 controller RSS ${RSS0} KiB -> ${RSS1} KiB: $PER bytes per game server
-cache (pods + GameServers, counted by the informers): $CACHE_PER bytes per game server (target < 2048)
+cache (pods + GameServers, counted by the informers): $CACHE_PER bytes per game server (pod $CACHE_POD, GameServer $CACHE_GS; target < 2048)
 EOF2
 [ "$WRITE" -eq 1 ] || exit 0
 section=$(cat <<EOF2
 ## Controller: scale 0 -> $N on the local control plane
 
 Command: \`bench/controller.sh $N\` ($(date -u +%Y-%m-%d), commit $(git rev-parse --short HEAD); 2 shared cores; kube-apiserver 1.20.2 + etcd on loopback). Both write phases run against the same idle API server (the node simulator starts afterwards).
+History: until commit dbc6d6c the caches held whole objects as cJSON trees: 34927 B per game server in the cache, RSS growth 35500 B per game server (same command). Now they hold trimmed, packed objects (controller/README.md, "Caches and memory").
 
 | figure | value |
 |---|---|
@@ -114,7 +118,7 @@ Command: \`bench/controller.sh $N\` ($(date -u +%Y-%m-%d), commit $(git rev-pars
 | time from starting the node simulator until all $N are Ready | ${READY_S} s |
 | controller RSS at rest -> with $N servers cached | ${RSS0} KiB -> ${RSS1} KiB |
 | controller RSS growth per game server | ${PER} B |
-| memory per game server in the cache: pod + GameServer, counted by the informers (target < 2 KiB) | **${CACHE_PER} B** |
+| memory per game server in the cache: pod + GameServer, counted by the informers (target < 2 KiB) | **${CACHE_PER} B** (pod ${CACHE_POD} B, GameServer ${CACHE_GS} B) |
 EOF2
 )
 python3 - "$section" <<'PY'

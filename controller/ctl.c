@@ -43,6 +43,16 @@ struct ctl {
 	struct expect *expects;
 	struct ctl_stats stats;
 	struct rp_store *reports;
+	/* Per-set pod counts for the KEDA scaler, kept by the pod handlers so an answer costs
+	 * a lookup, not a walk over every cached pod. */
+	pthread_mutex_t count_lock;
+	struct set_count *counts;
+};
+
+struct set_count {
+	char *key; /* "namespace/set" */
+	long total, none, wait_to_be_deleted;
+	struct set_count *next;
 };
 
 #define OKG_ANNOTATION_PROBE_TOKEN "okg.game.kruise.io/probe-token"
@@ -180,6 +190,51 @@ static void child_update(void *ud, const cJSON *old, const cJSON *obj)
 	enqueue_obj(ud, obj, false);
 }
 
+/* Adds (sign 1) or removes (sign -1) what one pod contributes to its set's counts. The
+ * informer hands on_update and on_delete the cached state, so removals match the additions. */
+static void count_pod(struct ctl *c, const cJSON *pod, int sign)
+{
+	const char *ns = obj_str(pod, "metadata.namespace");
+	const char *owner = obj_label(pod, OKG_LABEL_OWNER_GSS);
+	/* The pod label mirrors the GameServer's opsState (the controller keeps it in step). */
+	const char *ops = obj_label(pod, OKG_LABEL_OPS_STATE);
+	struct set_count **pp, *e;
+	char key[320];
+
+	if (!ns || !owner || snprintf(key, sizeof(key), "%s/%s", ns, owner) >= (int)sizeof(key))
+		return;
+	pthread_mutex_lock(&c->count_lock);
+	for (pp = &c->counts; *pp && strcmp((*pp)->key, key) != 0; pp = &(*pp)->next)
+		;
+	e = *pp;
+	if (!e && sign > 0) {
+		e = calloc(1, sizeof(*e));
+		if (e && !(e->key = strdup(key))) {
+			free(e);
+			e = NULL;
+		}
+		if (e) {
+			e->next = c->counts;
+			c->counts = e;
+			pp = &c->counts;
+		}
+	}
+	if (e) {
+		e->total += sign;
+		if (!ops || !strcmp(ops, "None"))
+			e->none += sign;
+		else if (!strcmp(ops, "WaitToBeDeleted") &&
+			 !obj_str(pod, "metadata.deletionTimestamp"))
+			e->wait_to_be_deleted += sign;
+		if (e->total <= 0) {
+			*pp = e->next;
+			free(e->key);
+			free(e);
+		}
+	}
+	pthread_mutex_unlock(&c->count_lock);
+}
+
 static void pod_add(void *ud, const cJSON *obj)
 {
 	struct ctl *c = ud;
@@ -187,6 +242,7 @@ static void pod_add(void *ud, const cJSON *obj)
 
 	if (ns && name)
 		expect_observe(c, ns, name, true);
+	count_pod(c, obj, 1);
 	enqueue_obj(c, obj, false);
 }
 
@@ -195,7 +251,8 @@ static void pod_update(void *ud, const cJSON *old, const cJSON *obj)
 	struct ctl *c = ud;
 	const char *ns = obj_str(obj, "metadata.namespace"), *name = obj_str(obj, "metadata.name");
 
-	(void)old;
+	count_pod(c, old, -1);
+	count_pod(c, obj, 1);
 	if (ns && name) {
 		expect_observe(c, ns, name, true);
 		if (obj_str(obj, "metadata.deletionTimestamp"))
@@ -213,6 +270,7 @@ static void pod_delete(void *ud, const cJSON *obj)
 		expect_observe(c, ns, name, false);
 		rp_store_remove(c->reports, ns, name);
 	}
+	count_pod(c, obj, -1);
 	enqueue_obj(c, obj, false);
 }
 
@@ -238,39 +296,39 @@ static struct srv *view_slot(struct view *v, int ord)
 	return &v->s[v->n++];
 }
 
-static void collect(struct view *v, const cJSON *obj, bool is_pod)
+/* Takes obj (a fresh tree from the cache) into the view; returns whether it kept it. */
+static bool collect(struct view *v, cJSON *obj, bool is_pod)
 {
 	const char *ns = obj_str(obj, "metadata.namespace");
 	const char *owner = obj_label(obj, OKG_LABEL_OWNER_GSS);
 	struct srv *s;
+	cJSON **slot;
 	int ord;
 
 	if (v->err || !ns || !owner || strcmp(ns, v->ns) || strcmp(owner, v->name))
-		return;
+		return false;
 	ord = ord_from_name(obj_str(obj, "metadata.name"), v->name);
 	if (ord < 0)
-		return;
+		return false;
 	s = view_slot(v, ord);
 	if (!s) {
 		v->err = -ENOMEM;
-		return;
+		return false;
 	}
-	if (is_pod)
-		s->pod = cJSON_Duplicate(obj, 1);
-	else
-		s->gs = cJSON_Duplicate(obj, 1);
-	if (!(is_pod ? s->pod : s->gs))
-		v->err = -ENOMEM;
+	slot = is_pod ? &s->pod : &s->gs;
+	cJSON_Delete(*slot);
+	*slot = obj;
+	return true;
 }
 
-static void collect_pod(void *ud, const cJSON *obj)
+static bool collect_pod(void *ud, cJSON *obj)
 {
-	collect(ud, obj, true);
+	return collect(ud, obj, true);
 }
 
-static void collect_gs(void *ud, const cJSON *obj)
+static bool collect_gs(void *ud, cJSON *obj)
 {
-	collect(ud, obj, false);
+	return collect(ud, obj, false);
 }
 
 static int cmp_srv(const void *a, const void *b)
@@ -1089,8 +1147,8 @@ static int reconcile(struct ctl *c, struct kube_client *kc, const char *key, uns
 	}
 	v.ns = ns;
 	v.name = name;
-	inf_foreach(c->pods, collect_pod, &v);
-	inf_foreach(c->gs, collect_gs, &v);
+	inf_foreach_indexed(c->pods, ns, name, collect_pod, &v);
+	inf_foreach_indexed(c->gs, ns, name, collect_gs, &v);
 	if (v.err) {
 		r = v.err;
 		goto out;
@@ -1353,16 +1411,24 @@ int ctl_new(const struct kube_config *cfg, const struct ctl_opts *opts, struct c
 	    .on_add = child_event, .on_update = child_update, .on_delete = child_event};
 	struct inf_handlers ph = {
 	    .on_add = pod_add, .on_update = pod_update, .on_delete = pod_delete};
-	struct inf_opts go = {.path = GSS_API "/gameserversets", .name = "gameserversets"};
-	struct inf_opts so = {.path = GSS_API "/gameservers", .name = "gameservers"};
-	struct inf_opts po = {
-	    .path = "/api/v1/pods", .name = "pods", .label_selector = OKG_LABEL_OWNER_GSS};
+	struct inf_opts go = {
+	    .path = GSS_API "/gameserversets", .name = "gameserversets", .trim = obj_trim_meta};
+	struct inf_opts so = {.path = GSS_API "/gameservers",
+			      .name = "gameservers",
+			      .trim = obj_trim_gs,
+			      .index_label = OKG_LABEL_OWNER_GSS};
+	struct inf_opts po = {.path = "/api/v1/pods",
+			      .name = "pods",
+			      .label_selector = OKG_LABEL_OWNER_GSS,
+			      .trim = obj_trim_pod,
+			      .index_label = OKG_LABEL_OWNER_GSS};
 	int r;
 
 	*out = NULL;
 	if (!c)
 		return -ENOMEM;
 	pthread_mutex_init(&c->exp_lock, NULL);
+	pthread_mutex_init(&c->count_lock, NULL);
 	c->opts = *opts;
 	if (c->opts.workers < 1)
 		c->opts.workers = 1;
@@ -1439,6 +1505,14 @@ void ctl_free(struct ctl *c)
 		c->expects = e->next;
 		free(e);
 	}
+	while (c->counts) {
+		struct set_count *next = c->counts->next;
+
+		free(c->counts->key);
+		free(c->counts);
+		c->counts = next;
+	}
+	pthread_mutex_destroy(&c->count_lock);
 	pthread_mutex_destroy(&c->exp_lock);
 	kcfg_free(&c->cfg);
 	free(c);
@@ -1498,35 +1572,9 @@ out:
 	return r;
 }
 
-struct count_ctx {
-	const char *ns, *name;
-	struct ctl *c;
-	struct ctl_set_counts *out;
-};
-
-static void count_pod(void *ud, const cJSON *pod)
-{
-	struct count_ctx *x = ud;
-	const char *ns = obj_str(pod, "metadata.namespace");
-	const char *owner = obj_label(pod, OKG_LABEL_OWNER_GSS);
-	const char *ops;
-
-	if (!ns || !owner || strcmp(ns, x->ns) || strcmp(owner, x->name))
-		return;
-	x->out->total++;
-	/* The pod label mirrors the GameServer's opsState (the controller keeps it in step). */
-	ops = obj_label(pod, OKG_LABEL_OPS_STATE);
-	if (!ops || !strcmp(ops, "None"))
-		x->out->none++;
-	else if (!strcmp(ops, "WaitToBeDeleted") && !obj_str(pod, "metadata.deletionTimestamp"))
-		x->out->wait_to_be_deleted++;
-}
-
 int ctl_set_counts(struct ctl *c, const char *ns, const char *name, struct ctl_set_counts *out)
 {
-	/* out is written, never read, before the memset below. */
-	// cppcheck-suppress ctuuninitvar
-	struct count_ctx x = {ns, name, c, out};
+	char key[320];
 	cJSON *gss;
 	const cJSON *v;
 
@@ -1543,7 +1591,16 @@ int ctl_set_counts(struct ctl *c, const char *ns, const char *name, struct ctl_s
 	v = obj_get(gss, "status.currentReplicas");
 	out->status_current = cJSON_IsNumber(v) ? (long)v->valuedouble : 0;
 	cJSON_Delete(gss);
-	inf_foreach(c->pods, count_pod, &x);
+	snprintf(key, sizeof(key), "%s/%s", ns, name);
+	pthread_mutex_lock(&c->count_lock);
+	for (const struct set_count *e = c->counts; e; e = e->next)
+		if (strcmp(e->key, key) == 0) {
+			out->total = e->total;
+			out->none = e->none;
+			out->wait_to_be_deleted = e->wait_to_be_deleted;
+			break;
+		}
+	pthread_mutex_unlock(&c->count_lock);
 	return 0;
 }
 

@@ -620,6 +620,17 @@ void obj_trim_meta(cJSON *obj)
 						"managedFields");
 }
 
+void obj_trim_gs(cJSON *gs)
+{
+	cJSON *ann = cJSON_GetObjectItemCaseSensitive(
+	    cJSON_GetObjectItemCaseSensitive(gs, "metadata"), "annotations");
+
+	obj_trim_meta(gs);
+	/* kubectl apply's copy of the whole object: large, and nothing here reads it. */
+	cJSON_DeleteItemFromObjectCaseSensitive(ann,
+						"kubectl.kubernetes.io/last-applied-configuration");
+}
+
 void obj_trim_pod(cJSON *pod)
 {
 	static const char *const top[] = {"metadata", "spec", "status", NULL};

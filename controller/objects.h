@@ -65,6 +65,8 @@ char *obj_gs_status_patch(const cJSON *gs, const cJSON *pod, const char *now);
  * pod's spec and status), so a cached game server costs little memory. */
 void obj_trim_pod(cJSON *pod);
 void obj_trim_meta(cJSON *obj);
+/* GameServers: obj_trim_meta, and kubectl's last-applied-configuration annotation. */
+void obj_trim_gs(cJSON *gs);
 
 /* The opsState of a GameServer ("None" when unset). Borrowed. */
 const char *obj_gs_ops_state(const cJSON *gs);

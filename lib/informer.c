@@ -9,15 +9,19 @@
 
 #include "lib/backoff.h"
 #include "lib/buf.h"
+#include "lib/cpack.h"
 #include "lib/kube.h"
 #include "lib/log.h"
 
-/* The cache: a chained hash table from "namespace/name" to an owned object. */
+/* The cache: a chained hash table from "namespace/name" to an object, kept packed (lib/cpack.h):
+ * a cJSON tree costs 10-20 times the bytes, and tens of thousands of objects are cached. */
 struct entry {
 	char *key;
-	cJSON *obj;
-	size_t bytes;  /* what obj and this entry hold on the heap */
-	unsigned mark; /* generation of the last list that saw it */
+	unsigned char *packed; /* the (trimmed) object, cpack-encoded */
+	size_t plen;
+	char *index_value; /* value of opts.index_label, or NULL */
+	size_t bytes;	   /* what this entry holds on the heap */
+	unsigned mark;	   /* generation of the last list that saw it */
 	struct entry *next;
 };
 
@@ -38,26 +42,32 @@ struct informer {
 	struct inf_stats stats;
 };
 
-/* Heap bytes of a cJSON tree: every node and string is one allocation (malloc adds about 16
- * bytes of bookkeeping to each, rounded to 16). */
+/* Heap bytes of one allocation: malloc adds about 16 bytes of bookkeeping, rounded to 16. */
 static size_t alloc_size(size_t n)
 {
 	return (n + 16 + 15) & ~(size_t)15;
 }
 
-static size_t tree_bytes(const cJSON *o)
+static void entry_free(struct entry *e)
 {
-	size_t n = 0;
+	if (!e)
+		return;
+	free(e->key);
+	free(e->packed);
+	free(e->index_value);
+	free(e);
+}
 
-	for (; o; o = o->next) {
-		n += alloc_size(sizeof(cJSON));
-		if (o->string && !(o->type & cJSON_StringIsConst))
-			n += alloc_size(strlen(o->string) + 1);
-		if (o->valuestring)
-			n += alloc_size(strlen(o->valuestring) + 1);
-		n += tree_bytes(o->child);
+/* The cached object as a new tree (caller deletes), or NULL when out of memory. */
+static cJSON *entry_object(struct informer *inf, const struct entry *e)
+{
+	cJSON *o = NULL;
+
+	if (cpack_decode(e->packed, e->plen, &o) < 0) {
+		inf->stats.errors++;
+		return NULL;
 	}
-	return n;
+	return o;
 }
 
 static unsigned long hash_key(const char *s)
@@ -123,62 +133,70 @@ static int grow(struct informer *inf)
 	return 0;
 }
 
-/* Stores a copy of obj; returns the previous object (caller deletes) through *old. */
-static int store_put(struct informer *inf, const cJSON *obj, cJSON **old)
+static const char *label_of(const cJSON *obj, const char *key)
+{
+	const cJSON *m = cJSON_GetObjectItemCaseSensitive(obj, "metadata");
+	const cJSON *v =
+	    cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(m, "labels"), key);
+
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+/* Stores a packed copy of obj (trimmed first); returns the entry it replaced, if any, through
+ * *old (caller frees with entry_free()). */
+static int store_put(struct informer *inf, const cJSON *obj, struct entry **old)
 {
 	char key[512];
 	struct entry **pp, *e;
 	cJSON *copy;
-	size_t b;
+	const char *idx;
+	int r;
 
 	*old = NULL;
 	if (object_key(obj, key, sizeof(key)) < 0)
 		return -EINVAL;
-	copy = cJSON_Duplicate(obj, 1);
-	if (!copy)
+	e = calloc(1, sizeof(*e));
+	if (!e)
 		return -ENOMEM;
-	if (inf->opts.trim)
+	e->key = strdup(key);
+	idx = inf->opts.index_label ? label_of(obj, inf->opts.index_label) : NULL;
+	e->index_value = idx ? strdup(idx) : NULL;
+	copy = inf->opts.trim ? cJSON_Duplicate(obj, 1) : NULL;
+	if (copy)
 		inf->opts.trim(copy);
-	b = tree_bytes(copy) + alloc_size(sizeof(struct entry)) + alloc_size(strlen(key) + 1);
+	r = !e->key || (idx && !e->index_value) || (inf->opts.trim && !copy)
+		? -ENOMEM
+		: cpack_encode(copy ? copy : obj, &e->packed, &e->plen);
+	cJSON_Delete(copy);
+	if (r < 0) {
+		entry_free(e);
+		return r;
+	}
+	e->bytes = alloc_size(sizeof(*e)) + alloc_size(strlen(key) + 1) + alloc_size(e->plen) +
+		   (e->index_value ? alloc_size(strlen(e->index_value) + 1) : 0);
 	pthread_mutex_lock(&inf->lock);
+	e->mark = inf->generation;
 	pp = find_slot(inf, key);
 	if (*pp) {
-		inf->stats.bytes = inf->stats.bytes - (*pp)->bytes + b;
-		(*pp)->bytes = b;
-		*old = (*pp)->obj;
-		(*pp)->obj = copy;
-		(*pp)->mark = inf->generation;
-		pthread_mutex_unlock(&inf->lock);
-		return 0;
+		*old = *pp;
+		e->next = (*pp)->next;
+		inf->stats.bytes -= (*pp)->bytes;
+	} else {
+		inf->count++;
 	}
-	e = calloc(1, sizeof(*e));
-	if (e)
-		e->key = strdup(key);
-	if (!e || !e->key) {
-		pthread_mutex_unlock(&inf->lock);
-		if (e)
-			free(e);
-		cJSON_Delete(copy);
-		return -ENOMEM;
-	}
-	e->obj = copy;
-	e->mark = inf->generation;
-	e->bytes = b;
-	inf->stats.bytes += e->bytes;
 	*pp = e;
-	inf->count++;
-	if (inf->count > inf->nbuckets * 2)
+	inf->stats.bytes += e->bytes;
+	if (!*old && inf->count > inf->nbuckets * 2)
 		grow(inf); /* a failed grow only makes chains longer */
 	pthread_mutex_unlock(&inf->lock);
 	return 0;
 }
 
-/* Removes the object's entry; returns the cached object (caller deletes) or NULL. */
-static cJSON *store_remove(struct informer *inf, const cJSON *obj)
+/* Unlinks the object's entry and returns it (caller frees), or NULL. */
+static struct entry *store_remove(struct informer *inf, const cJSON *obj)
 {
 	char key[512];
 	struct entry **pp, *e;
-	cJSON *old = NULL;
 
 	if (object_key(obj, key, sizeof(key)) < 0)
 		return NULL;
@@ -187,31 +205,31 @@ static cJSON *store_remove(struct informer *inf, const cJSON *obj)
 	e = *pp;
 	if (e) {
 		*pp = e->next;
-		old = e->obj;
 		inf->stats.bytes -= e->bytes;
-		free(e->key);
-		free(e);
 		inf->count--;
 	}
 	pthread_mutex_unlock(&inf->lock);
-	return old;
+	return e;
 }
 
 static void deliver_upsert(struct informer *inf, const cJSON *obj)
 {
-	cJSON *old = NULL;
+	struct entry *old_e = NULL;
 
-	if (store_put(inf, obj, &old) < 0) {
+	if (store_put(inf, obj, &old_e) < 0) {
 		inf->stats.errors++;
 		return;
 	}
-	if (old) {
+	if (old_e) {
+		cJSON *old = inf->h.on_update ? entry_object(inf, old_e) : NULL;
 		const char *a = meta_str(old, "resourceVersion");
 		const char *b = meta_str(obj, "resourceVersion");
 
-		if (inf->h.on_update && !(a && b && strcmp(a, b) == 0))
+		/* A re-list sees unchanged objects again: no update for those. */
+		if (old && !(a && b && strcmp(a, b) == 0))
 			inf->h.on_update(inf->ud, old, obj);
 		cJSON_Delete(old);
+		entry_free(old_e);
 	} else if (inf->h.on_add) {
 		inf->h.on_add(inf->ud, obj);
 	}
@@ -219,18 +237,21 @@ static void deliver_upsert(struct informer *inf, const cJSON *obj)
 
 static void deliver_delete(struct informer *inf, const cJSON *obj)
 {
-	cJSON *old = store_remove(inf, obj);
+	struct entry *old_e = store_remove(inf, obj);
+	cJSON *old = old_e && inf->h.on_delete ? entry_object(inf, old_e) : NULL;
 
 	if (inf->h.on_delete)
-		inf->h.on_delete(inf->ud, obj);
+		inf->h.on_delete(inf->ud, old ? old : obj);
 	cJSON_Delete(old);
+	entry_free(old_e);
 }
 
 /* After a list: objects the list did not see were deleted while we were not watching. */
 static void sweep_unmarked(struct informer *inf)
 {
 	for (;;) {
-		cJSON *gone = NULL;
+		struct entry *gone = NULL;
+		cJSON *obj;
 
 		pthread_mutex_lock(&inf->lock);
 		for (size_t i = 0; i < inf->nbuckets && !gone; i++) {
@@ -239,10 +260,8 @@ static void sweep_unmarked(struct informer *inf)
 
 				if (e->mark != inf->generation) {
 					*pp = e->next;
-					gone = e->obj;
+					gone = e;
 					inf->stats.bytes -= e->bytes;
-					free(e->key);
-					free(e);
 					inf->count--;
 					break;
 				}
@@ -251,9 +270,11 @@ static void sweep_unmarked(struct informer *inf)
 		pthread_mutex_unlock(&inf->lock);
 		if (!gone)
 			return;
-		if (inf->h.on_delete)
-			inf->h.on_delete(inf->ud, gone);
-		cJSON_Delete(gone);
+		obj = inf->h.on_delete ? entry_object(inf, gone) : NULL;
+		if (obj)
+			inf->h.on_delete(inf->ud, obj);
+		cJSON_Delete(obj);
+		entry_free(gone);
 	}
 }
 
@@ -497,6 +518,7 @@ int inf_new(const struct kube_config *cfg, const struct inf_opts *opts,
 	inf->opts.label_selector = dup_or_null(opts->label_selector, &fail);
 	inf->opts.field_selector = dup_or_null(opts->field_selector, &fail);
 	inf->opts.name = dup_or_null(opts->name ? opts->name : opts->path, &fail);
+	inf->opts.index_label = dup_or_null(opts->index_label, &fail);
 	if (inf->opts.page_size <= 0)
 		inf->opts.page_size = 500;
 	if (handlers)
@@ -542,9 +564,7 @@ void inf_free(struct informer *inf)
 			while (e) {
 				struct entry *next = e->next;
 
-				cJSON_Delete(e->obj);
-				free(e->key);
-				free(e);
+				entry_free(e);
 				e = next;
 			}
 		}
@@ -554,6 +574,7 @@ void inf_free(struct informer *inf)
 	free((char *)inf->opts.label_selector);
 	free((char *)inf->opts.field_selector);
 	free((char *)inf->opts.name);
+	free((char *)inf->opts.index_label);
 	kcfg_free(&inf->cfg);
 	pthread_mutex_destroy(&inf->lock);
 	free(inf);
@@ -581,7 +602,7 @@ cJSON *inf_get(struct informer *inf, const char *ns, const char *name)
 	pthread_mutex_lock(&inf->lock);
 	pp = find_slot(inf, key);
 	if (*pp)
-		copy = cJSON_Duplicate((*pp)->obj, 1);
+		copy = entry_object(inf, *pp);
 	pthread_mutex_unlock(&inf->lock);
 	return copy;
 }
@@ -600,8 +621,35 @@ void inf_foreach(struct informer *inf, void (*fn)(void *ud, const cJSON *obj), v
 {
 	pthread_mutex_lock(&inf->lock);
 	for (size_t i = 0; i < inf->nbuckets; i++)
-		for (struct entry *e = inf->buckets[i]; e; e = e->next)
-			fn(ud, e->obj);
+		for (struct entry *e = inf->buckets[i]; e; e = e->next) {
+			cJSON *o = entry_object(inf, e);
+
+			if (o)
+				fn(ud, o);
+			cJSON_Delete(o);
+		}
+	pthread_mutex_unlock(&inf->lock);
+}
+
+void inf_foreach_indexed(struct informer *inf, const char *ns, const char *index_value,
+			 bool (*fn)(void *ud, cJSON *obj), void *ud)
+{
+	size_t nslen = ns ? strlen(ns) : 0;
+
+	pthread_mutex_lock(&inf->lock);
+	for (size_t i = 0; i < inf->nbuckets; i++)
+		for (struct entry *e = inf->buckets[i]; e; e = e->next) {
+			cJSON *o;
+
+			if (ns && (strncmp(e->key, ns, nslen) != 0 || e->key[nslen] != '/'))
+				continue;
+			if (index_value &&
+			    (!e->index_value || strcmp(e->index_value, index_value) != 0))
+				continue;
+			o = entry_object(inf, e);
+			if (o && !fn(ud, o))
+				cJSON_Delete(o);
+		}
 	pthread_mutex_unlock(&inf->lock);
 }
 
