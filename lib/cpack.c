@@ -419,7 +419,7 @@ static int decode_node(struct rbuf *r, int depth, cJSON **out)
 	*out = NULL;
 	if (depth > CPACK_MAX_DEPTH)
 		return -E2BIG;
-	if (r_byte(r, &hdr) < 0 || (hdr & 0xC0))
+	if (r_byte(r, &hdr) < 0 || (hdr & 0xC0) || ((hdr & F_VAL_DICT) && (hdr & 7) != K_STRING))
 		return -EINVAL;
 	n = cJSON_CreateNull();
 	if (!n)
@@ -499,8 +499,6 @@ static int decode_node(struct rbuf *r, int depth, cJSON **out)
 			goto out;
 		break;
 	}
-	if ((hdr & F_VAL_DICT) && (hdr & 7) != K_STRING)
-		goto out;
 	*out = n;
 	return 0;
 out:

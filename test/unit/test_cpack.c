@@ -181,8 +181,9 @@ static void test_malformed(void **state)
 	    {0x07, 0x01, 0x05, 0x00},		  /* object member without a key */
 	    {0x23},				  /* value-dictionary flag on a null */
 	    {0x03, 0x80, 0x80, 0x80, 0x80, 0x80}, /* unterminated varint */
+	    {0x07, 0x01, 0x2F, 0x00, 0x00},	  /* value-dictionary flag on an object member */
 	};
-	static const size_t lens[] = {1, 3, 2, 5, 5, 4, 1, 6};
+	static const size_t lens[] = {1, 3, 2, 5, 5, 4, 1, 6, 5};
 	(void)state;
 	for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
 		cJSON *back = (cJSON *)1;
