@@ -482,16 +482,17 @@ static int create_gameserver(struct ctl *c, struct kube_client *kc, const cJSON 
 	return r;
 }
 
-/* Pods whose set declares service qualities get a random token: their probe helper presents
- * it (from the downward API) when it reports, and only the controller and readers of the pod
- * know it. */
+/* Pods whose set declares service qualities, or has an OKG sidecar container, get a random
+ * token: their probe helper presents it (from the downward API) when it reports, and only the
+ * controller and readers of the pod know it. */
 static int add_probe_token(cJSON *pod)
 {
 	unsigned char raw[16];
 	char hex[33];
 	cJSON *ann = (cJSON *)obj_get(pod, "metadata.annotations");
 
-	if (!cJSON_GetObjectItemCaseSensitive(ann, OKG_ANNOTATION_PROBES))
+	if (!cJSON_GetObjectItemCaseSensitive(ann, OKG_ANNOTATION_PROBES) &&
+	    !cJSON_GetObjectItemCaseSensitive(ann, OKG_ANNOTATION_SIDECAR))
 		return 0;
 	if (getrandom(raw, sizeof(raw), 0) != (ssize_t)sizeof(raw))
 		return -EIO;
@@ -931,7 +932,7 @@ static int sync_service_quality(struct ctl *c, struct kube_client *kc, const cJS
 	char now[32];
 	int rc = 0;
 
-	if (!cJSON_IsArray(obj_get(gss, "spec.serviceQualities")))
+	if (!cJSON_IsArray(obj_get(gss, "spec.serviceQualities")) && !obj_sidecar_container(gss))
 		return 0;
 	now_rfc3339(now, sizeof(now));
 	for (size_t i = 0; i < v->n; i++) {

@@ -182,8 +182,54 @@ static char *probes_annotation(const cJSON *gss)
 	return text;
 }
 
+/* Is image's repository name (the last path segment, without tag or digest) want? */
+static bool image_repository_is(const char *image, const char *want)
+{
+	const char *slash = strrchr(image, '/');
+	const char *name = slash ? slash + 1 : image;
+	size_t n = strcspn(name, ":@");
+
+	return strlen(want) == n && strncmp(name, want, n) == 0;
+}
+
+static bool mounts_at(const cJSON *ctr, const char *dir)
+{
+	const cJSON *m;
+	size_t dl = strlen(dir);
+
+	cJSON_ArrayForEach(m, obj_get(ctr, "volumeMounts"))
+	{
+		const char *path = obj_str(m, "mountPath");
+
+		if (path && strncmp(path, dir, dl) == 0 &&
+		    (path[dl] == '\0' || (path[dl] == '/' && path[dl + 1] == '\0')))
+			return true;
+	}
+	return false;
+}
+
+const char *obj_sidecar_container(const cJSON *gss)
+{
+	const cJSON *sqs = obj_get(gss, "spec.serviceQualities");
+	const cJSON *c;
+
+	if (cJSON_IsArray(sqs) && cJSON_GetArraySize(sqs) > 0)
+		return NULL;
+	cJSON_ArrayForEach(c, obj_get(gss, "spec.gameServerTemplate.spec.containers"))
+	{
+		const char *name = obj_str(c, "name");
+		const char *image = obj_str(c, "image");
+
+		if (name && name[0] && image && image_repository_is(image, "okg-sidecar") &&
+		    mounts_at(c, OKG_SIDECAR_MOUNT_PATH))
+			return name;
+	}
+	return NULL;
+}
+
 int obj_build_pod(const cJSON *gss, int ord, const cJSON *gs, cJSON **out)
 {
+	const char *sidecar = obj_sidecar_container(gss);
 	const char *name = obj_str(gss, "metadata.name");
 	const char *ns = obj_str(gss, "metadata.namespace");
 	const char *uid = obj_str(gss, "metadata.uid");
@@ -248,6 +294,11 @@ int obj_build_pod(const cJSON *gss, int ord, const cJSON *gs, cJSON **out)
 	if (probes) {
 		annotations = ensure_object(meta, "annotations");
 		if (!annotations || set_str(annotations, OKG_ANNOTATION_PROBES, probes) < 0)
+			goto fail;
+	}
+	if (sidecar) {
+		annotations = ensure_object(meta, "annotations");
+		if (!annotations || set_str(annotations, OKG_ANNOTATION_SIDECAR, sidecar) < 0)
 			goto fail;
 	}
 	refs = cJSON_AddArrayToObject(meta, "ownerReferences");

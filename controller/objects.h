@@ -18,6 +18,10 @@
 #define OKG_LABEL_TEMPLATE_HASH		"okg.game.kruise.io/template-hash"
 #define OKG_LABEL_TEMPLATE_HASH_NOIMAGE "okg.game.kruise.io/template-hash-noimage"
 #define OKG_ANNOTATION_PROBES		"okg.game.kruise.io/probes"
+#define OKG_ANNOTATION_SIDECAR		"okg.game.kruise.io/sidecar"
+
+/* Where the OKG sidecar reads its config.yaml (a ConfigMap volume mounted there). */
+#define OKG_SIDECAR_MOUNT_PATH "/opt/sidecar"
 
 /* Reads a string field by a dotted path ("metadata.name"); NULL if absent or not a string.
  * Borrowed from obj. */
@@ -37,6 +41,14 @@ int obj_template_hash(const cJSON *gss, bool images, char out[17]);
 /* The pod for ordinal ord of gss (borrowed), with the images of gs.spec.containers (gs may be
  * NULL) applied. *out: new object, caller deletes. */
 int obj_build_pod(const cJSON *gss, int ord, const cJSON *gs, cJSON **out);
+
+/* The OKG sidecar container of gss's template, by name, or NULL: the first container whose
+ * image repository is "okg-sidecar" (any registry, tag or digest) and that mounts a volume at
+ * /opt/sidecar (its config.yaml). Sets with spec.serviceQualities have none: their probe
+ * helper is injected instead. Pods of a set that has one carry the annotation
+ * okg.game.kruise.io/sidecar naming it; the webhook turns that container into okg-probe in
+ * sidecar mode. Borrowed. */
+const char *obj_sidecar_container(const cJSON *gss);
 
 /* The GameServer for a pod (borrowed) of set gss_name: owned by the pod, spec defaults. */
 int obj_build_gameserver(const cJSON *pod, const char *gss_name, cJSON **out);

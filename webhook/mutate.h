@@ -10,7 +10,16 @@
  *   - spec.containers is a list (otherwise the API server refuses the pod itself).
  * The patch appends the "okg-probe" container, sets spec.shareProcessNamespace (unless the pod
  * uses hostPID, which already shares the node's), and marks the pod with the annotation
- * okg.game.kruise.io/probe-injected: "true". */
+ * okg.game.kruise.io/probe-injected: "true".
+ *
+ * A pod of a set whose template runs the OKG sidecar (the controller names that container in
+ * the annotation okg.game.kruise.io/sidecar; same owner and mirror conditions) gets that
+ * container turned into okg-probe in sidecar mode instead: the helper's image, command and
+ * pull policy, env POD_NAME/POD_NAMESPACE/POD_UID/POD_IP, OKG_SIDECAR_CONFIG
+ * (/opt/sidecar/config.yaml), OKG_PROBE_TOKEN and OKG_REPORT_URL, a securityContext without
+ * any capability; its args and liveness/readiness/startup probes are removed; its name,
+ * volume mounts, ports and resources stay. A container that already has OKG_SIDECAR_CONFIG is
+ * left alone (re-invocation is a no-op). The same annotation marks the pod. */
 #ifndef OKG_WEBHOOK_MUTATE_H
 #define OKG_WEBHOOK_MUTATE_H
 
@@ -26,6 +35,8 @@
 #define MUT_MIRROR_ANNOTATION	"kubernetes.io/config.mirror"
 #define MUT_HELPER_NAME		"okg-probe"
 #define MUT_TOKEN_ANNOTATION	"okg.game.kruise.io/probe-token"
+#define MUT_SIDECAR_ANNOTATION	"okg.game.kruise.io/sidecar"
+#define MUT_SIDECAR_CONFIG	"/opt/sidecar/config.yaml"
 
 /* The helper's container settings. All strings are borrowed; an empty or NULL resource string
  * leaves that resource out; an empty or NULL pull policy leaves Kubernetes' default. */

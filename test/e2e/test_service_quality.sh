@@ -239,6 +239,77 @@ echo 1 >"$E2E_TMP/images/idle/players/once-0"
 e2e_check "  ... a later change is recorded but fires nothing (still WaitToBeDeleted)" wait_for 30 eval \
   '[ "$(jp gs/once-0 "{.status.serviceQualitiesConditions[0].result}")" = active ] && [ "$(ops once-0)" = WaitToBeDeleted ]'
 
+# --- the seed's sidecar example (OKG sidecar http_probe, no serviceQualities) -----------------------
+# The manifests apply unchanged. The controller marks the pods (the set runs okg-sidecar with its
+# config at /opt/sidecar), the webhook turns that container into okg-probe in sidecar mode, which
+# probes http://localhost:8080 (the pod's own IP here: nodesim gives each pod an /etc/hosts) and
+# reports; the controller applies the markerPolices' opsState.
+tank() { echo "$2" >"$E2E_TMP/images/tank/state/$1"; }
+k create namespace sidecar >/dev/null
+k apply -f "$E2E_ROOT/manifests/examples/sidecar-probe-zh-1-configmap-sidecar-config.yaml" >/dev/null
+k apply -f "$E2E_ROOT/manifests/examples/sidecar-probe-zh-2-gameserverset-hot-update-gs.yaml" >/dev/null 2>&1
+ks() { k -n sidecar "$@"; }
+jps() { ks get "$1" -o "jsonpath=$2" 2>/dev/null; }
+e2e_check "sidecar: both GameServers of hot-update-gs exist" wait_for 60 eval \
+  '[ "$(jps gs/hot-update-gs-0 "{.metadata.name}") $(jps gs/hot-update-gs-1 "{.metadata.name}")" = "hot-update-gs-0 hot-update-gs-1" ]'
+e2e_check "sidecar: the sidecar container runs okg-probe in sidecar mode, nothing injected besides" eval \
+  'eq "$(jps pod/hot-update-gs-0 "{.spec.containers[*].name} {.spec.containers[1].image} {.spec.containers[1].volumeMounts[0].mountPath}")" "tankwar sidecar okg:latest /opt/sidecar" &&
+   [ "$(jps pod/hot-update-gs-0 "{.spec.containers[1].env[?(@.name==\"OKG_SIDECAR_CONFIG\")].value}")" = /opt/sidecar/config.yaml ] &&
+   [ -n "$(jps pod/hot-update-gs-0 "{.metadata.annotations.okg\.game\.kruise\.io/probe-token}")" ]'
+SC_T0=$(date +%s)
+e2e_check "sidecar: after startDelaySeconds the probe result None gives opsState None on both" wait_for 60 eval \
+  '(for i in 0 1; do eq "$(jps gs/hot-update-gs-$i "{.status.serviceQualitiesConditions[0].name}/{.status.serviceQualitiesConditions[0].result} {.spec.opsState}")" "http_probe-0/None None" || exit 1; done)'
+e2e_log "sidecar: first result after $(( $(date +%s) - SC_T0 )) s (startDelaySeconds 10)"
+tank hot-update-gs-0 Allocated
+SC_T0=$(date +%s)
+e2e_check "sidecar: a player logs in to hot-update-gs-0: Allocated within 2 probe intervals" wait_for 12 eval \
+  '[ "$(jps gs/hot-update-gs-0 "{.spec.opsState}")" = Allocated ]'
+e2e_log "sidecar: Allocated after $(( $(date +%s) - SC_T0 )) s (probeIntervalSeconds 5)"
+tank hot-update-gs-0 WaitToBeDeleted
+e2e_check "sidecar: the players leave: WaitToBeDeleted within 2 probe intervals" wait_for 12 eval \
+  '[ "$(jps gs/hot-update-gs-0 "{.spec.opsState}")" = WaitToBeDeleted ]'
+e2e_check "sidecar:   ... hot-update-gs-1 stays None" eval \
+  'eq "$(jps gs/hot-update-gs-1 "{.spec.opsState} {.status.serviceQualitiesConditions[0].result}")" "None None"'
+e2e_check "sidecar: each applied opsState is an Event on the GameServer" eval \
+  'ks get events --field-selector involvedObject.name=hot-update-gs-0,involvedObject.kind=GameServer -o jsonpath="{.items[*].message}" | grep -q "opsState Allocated -> WaitToBeDeleted"'
+# A sidecar config the helper cannot use: one clear line, exit code 2 (restarted), no crash.
+ks apply -f - >/dev/null <<'YAML'
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: sidecar-bad, namespace: sidecar}
+data:
+  config.yaml: |
+    plugins:
+      - name: http_probe
+        config:
+          endpoints:
+            - url: ftp://localhost:8080
+              storageConfig:
+                type: InKube
+                inKube:
+                  markerPolices: [{state: None, gameServerOpsState: None}]
+---
+apiVersion: game.kruise.io/v1alpha1
+kind: GameServerSet
+metadata: {name: bad-sidecar, namespace: sidecar}
+spec:
+  replicas: 1
+  gameServerTemplate:
+    spec:
+      containers:
+        - {image: "tank:latest", name: tankwar}
+        - image: okg-sidecar:v1
+          name: sidecar
+          volumeMounts: [{mountPath: /opt/sidecar, name: sidecar-config}]
+      volumes: [{name: sidecar-config, configMap: {name: sidecar-bad}}]
+YAML
+e2e_check "sidecar: a bad config is one clear line in the helper's log" wait_for 40 eval \
+  'ks logs bad-sidecar-0 -c sidecar 2>/dev/null | grep -qx "okg-probe: /opt/sidecar/config.yaml: plugins\[0\].config.endpoints\[0\].url: must be an http:// or https:// URL"'
+e2e_check "sidecar:   ... the helper exits with code 2 (no crash), the game keeps running" wait_for 20 eval \
+  '[ "$(jps pod/bad-sidecar-0 "{.status.containerStatuses[?(@.name==\"sidecar\")].lastState.terminated.exitCode}")" = 2 ] &&
+   [ -n "$(jps pod/bad-sidecar-0 "{.status.containerStatuses[?(@.name==\"tankwar\")].state.running.startedAt}")" ] &&
+   [ "$(jps gs/bad-sidecar-0 "{.spec.opsState}")" = None ]'
+
 # --- failures ------------------------------------------------------------------------------------------
 # Helper restart: nothing flaps (the outcome is unchanged, so no action and no event).
 EVENTS_BEFORE=$(k get events --field-selector involvedObject.name=minecraft-2 -o name | wc -l)

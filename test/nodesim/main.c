@@ -27,6 +27,7 @@
 #include "lib/kubeconfig.h"
 #include "lib/log.h"
 #include "test/nodesim/kubelet.h"
+#include "test/nodesim/podfs.h"
 #include "test/nodesim/podspec.h"
 #include "test/nodesim/proc.h"
 
@@ -88,6 +89,8 @@ struct pod {
 	char ip[INET_ADDRSTRLEN];
 	pid_t sandbox;
 	bool isolated; /* own PID and mount namespaces */
+	bool has_fs;   /* podfs set up under fs_dir */
+	char fs_dir[400];
 	struct ctr *c;
 	size_t nc;
 	char *restart_policy;
@@ -431,7 +434,38 @@ static void remove_pod(struct pod *p)
 	sim.npods--;
 	sim.snapshot_dirty = true;
 	LOG_INFOF("pod_removed", "ns=%s pod=%s uid=%s", p->ns, p->name, p->uid);
+	if (p->has_fs)
+		pf_remove(p->fs_dir);
 	free_pod(p);
+}
+
+static int get_configmap(void *ud, const char *ns, const char *name, cJSON **out)
+{
+	struct kube_resp resp;
+	char path[600];
+	int r;
+
+	(void)ud;
+	snprintf(path, sizeof(path), "/api/v1/namespaces/%s/configmaps/%s", ns, name);
+	r = kube_get(sim.kc, path, out, &resp);
+	kube_resp_free(&resp);
+	if (r == KUBE_ENOTFOUND)
+		return -ENOENT;
+	return r < 0 ? -EIO : 0;
+}
+
+/* An isolated pod's /etc/hosts and configMap volumes (see podfs.h). */
+static void setup_pod_fs(struct pod *p, const cJSON *obj)
+{
+	char msg[1024], q[1100];
+	int r;
+
+	snprintf(p->fs_dir, sizeof(p->fs_dir), "%s/fs/%s", opt_log_dir, p->uid);
+	r = pf_setup(p->sandbox, p->fs_dir, p->ip, obj, get_configmap, NULL, msg, sizeof(msg));
+	p->has_fs = true;
+	if (r < 0 || msg[0])
+		LOG_WARNF("pod_fs_incomplete", "ns=%s pod=%s message=%s", p->ns, p->name,
+			  log_quote(msg, q, sizeof(q)));
 }
 
 static struct pod *create_pod(const cJSON *obj)
@@ -486,6 +520,8 @@ static struct pod *create_pod(const cJSON *obj)
 			   log_quote(strerror(-r), q, sizeof(q)));
 		goto fail;
 	}
+	if (p->isolated)
+		setup_pod_fs(p, obj);
 	p->start_time = time(NULL);
 	p->ready_changed = p->start_time;
 	p->next = sim.pods;

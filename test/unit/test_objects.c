@@ -761,6 +761,84 @@ static void test_pod_annotations_and_probes(void **state)
 	cJSON_Delete(gss);
 }
 
+/* The seed's OKG sidecar set: no serviceQualities, a container "sidecar" running okg-sidecar
+ * with its ConfigMap at /opt/sidecar. */
+static const char sidecar_gss_yaml[] =
+    "apiVersion: game.kruise.io/v1alpha1\nkind: GameServerSet\n"
+    "metadata: {name: hot-update-gs, namespace: sidecar, uid: u-1}\n"
+    "spec:\n  replicas: 2\n  gameServerTemplate:\n"
+    "    metadata: {labels: {app: hot-update-gs}}\n"
+    "    spec:\n      containers:\n"
+    "        - {name: tankwar, image: \"tank:latest\"}\n"
+    "        - name: sidecar\n          image: okg-sidecar:v1\n"
+    "          volumeMounts: [{mountPath: /opt/sidecar, name: sidecar-config}]\n"
+    "      volumes: [{name: sidecar-config, configMap: {name: sidecar-config}}]\n";
+
+static const char *sidecar_annotation(const cJSON *pod)
+{
+	const cJSON *a = cJSON_GetObjectItemCaseSensitive(obj_get(pod, "metadata.annotations"),
+							  OKG_ANNOTATION_SIDECAR);
+
+	return cJSON_IsString(a) ? a->valuestring : NULL;
+}
+
+static void test_pod_sidecar_marked(void **state)
+{
+	cJSON *gss = parse(sidecar_gss_yaml), *pod;
+	cJSON *ctrs = (cJSON *)obj_get(gss, "spec.gameServerTemplate.spec.containers");
+	cJSON *side = cJSON_GetArrayItem(ctrs, 1);
+	cJSON *mount = cJSON_GetArrayItem(obj_get(side, "volumeMounts"), 0);
+	static const char *const yes[] = {"okg-sidecar:v1", "okg-sidecar",
+					  "registry.example.com:5000/acs/okg-sidecar:v1.2",
+					  "okg-sidecar@sha256:0123"};
+	static const char *const no[] = {"okg-sidecar-x:v1", "my-okg-sidecar:v1",
+					 "okg-sidecar/tool:v1", "tank:latest"};
+
+	(void)state;
+	assert_string_equal(obj_sidecar_container(gss), "sidecar");
+	pod = build_pod(gss, 1, NULL);
+	assert_string_equal(sidecar_annotation(pod), "sidecar");
+	assert_null(cJSON_GetObjectItemCaseSensitive(obj_get(pod, "metadata.annotations"),
+						     OKG_ANNOTATION_PROBES));
+	/* The container itself is left as the template says (the webhook changes it). */
+	assert_string_equal(
+	    obj_str(cJSON_GetArrayItem(obj_get(pod, "spec.containers"), 1), "image"),
+	    "okg-sidecar:v1");
+	cJSON_Delete(pod);
+	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+		set_string(side, "image", yes[i]);
+		assert_non_null(obj_sidecar_container(gss));
+	}
+	for (size_t i = 0; i < sizeof(no) / sizeof(no[0]); i++) {
+		set_string(side, "image", no[i]);
+		assert_null(obj_sidecar_container(gss));
+	}
+	set_string(side, "image", "okg-sidecar:v1");
+	set_string(mount, "mountPath", "/opt/sidecar/");
+	assert_non_null(obj_sidecar_container(gss));
+	/* Without its config mount it is not the OKG sidecar we can stand in for. */
+	set_string(mount, "mountPath", "/opt/sidecar2");
+	assert_null(obj_sidecar_container(gss));
+	pod = build_pod(gss, 0, NULL);
+	assert_null(sidecar_annotation(pod));
+	cJSON_Delete(pod);
+	set_string(mount, "mountPath", "/opt/sidecar");
+	/* A set with service qualities gets the injected helper, not the sidecar one. */
+	{
+		cJSON *sqs =
+		    cJSON_AddArrayToObject((cJSON *)obj_get(gss, "spec"), "serviceQualities");
+		cJSON *q = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(q, "name", "healthy");
+		cJSON_AddItemToArray(sqs, q);
+	}
+	assert_null(obj_sidecar_container(gss));
+	pod = build_pod(gss, 0, NULL);
+	assert_null(sidecar_annotation(pod));
+	cJSON_Delete(pod);
+	cJSON_Delete(gss);
+}
+
 static void test_pod_probes_absent(void **state)
 {
 	cJSON *gss = gss_fixture();
@@ -1617,6 +1695,7 @@ int main(void)
 	    cmocka_unit_test(test_hash_ignores_reclaim_and_vct),
 	    cmocka_unit_test(test_hash_does_not_modify_input),
 	    cmocka_unit_test(test_pod_identity),
+	    cmocka_unit_test(test_pod_sidecar_marked),
 	    cmocka_unit_test(test_pod_template_metadata_stripped),
 	    cmocka_unit_test(test_pod_labels_default),
 	    cmocka_unit_test(test_pod_labels_from_gs),

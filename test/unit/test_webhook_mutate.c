@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -157,6 +158,20 @@ static char *mutate(const cJSON *pod, const struct mut_opts *o, struct fe_list *
 	if (patch)
 		assert_int_equal(len, strlen(patch));
 	return patch;
+}
+
+static bool json_has_name(const cJSON *list, const char *name)
+{
+	const cJSON *c;
+
+	cJSON_ArrayForEach(c, list)
+	{
+		const cJSON *n = cJSON_GetObjectItemCaseSensitive(c, "name");
+
+		if (cJSON_IsString(n) && strcmp(n->valuestring, name) == 0)
+			return true;
+	}
+	return false;
 }
 
 static const cJSON *at(const cJSON *o, const char *a, const char *b)
@@ -330,6 +345,147 @@ static void test_unusable_probes_warn(void **state)
 		fe_free(&w);
 		cJSON_Delete(pod);
 	}
+}
+
+/* --- sidecar mode ---------------------------------------------------------------------------- */
+
+/* A pod as the controller creates it for the seed's OKG sidecar set (no service qualities). */
+static const char sidecar_pod_yaml[] =
+    "apiVersion: v1\nkind: Pod\nmetadata:\n  name: hot-update-gs-0\n  namespace: sidecar\n"
+    "  labels: {game.kruise.io/owner-gss: hot-update-gs, app: hot-update-gs}\n"
+    "  annotations: {okg.game.kruise.io/sidecar: sidecar, "
+    "okg.game.kruise.io/probe-token: abc}\n"
+    "spec:\n  shareProcessNamespace: true\n  containers:\n"
+    "  - {name: tankwar, image: \"tank:latest\", env: [{name: DEBUG, value: \"ts-mp:*\"}]}\n"
+    "  - name: sidecar\n    image: okg-sidecar:v1\n    imagePullPolicy: Always\n"
+    "    args: [--hot-update]\n"
+    "    readinessProbe: {httpGet: {port: 5000}}\n"
+    "    env:\n"
+    "    - name: POD_NAME\n      valueFrom: {fieldRef: {apiVersion: v1, fieldPath: "
+    "metadata.name}}\n"
+    "    ports: [{containerPort: 5000, name: hot-update-port, protocol: TCP}]\n"
+    "    resources: {limits: {cpu: 100m}}\n"
+    "    volumeMounts: [{mountPath: /opt/sidecar, name: sidecar-config}]\n"
+    "  volumes: [{name: sidecar-config, configMap: {name: sidecar-config}}]\n";
+
+static const char sidecar_env_json[] =
+    "[{\"name\":\"POD_NAME\",\"valueFrom\":{\"fieldRef\":{\"apiVersion\":\"v1\",\"fieldPath\":"
+    "\"metadata.name\"}}},"
+    "{\"name\":\"POD_NAMESPACE\",\"valueFrom\":{\"fieldRef\":{\"apiVersion\":\"v1\","
+    "\"fieldPath\":\"metadata.namespace\"}}},"
+    "{\"name\":\"POD_UID\",\"valueFrom\":{\"fieldRef\":{\"apiVersion\":\"v1\",\"fieldPath\":"
+    "\"metadata.uid\"}}},"
+    "{\"name\":\"POD_IP\",\"valueFrom\":{\"fieldRef\":{\"apiVersion\":\"v1\",\"fieldPath\":"
+    "\"status.podIP\"}}},"
+    "{\"name\":\"OKG_SIDECAR_CONFIG\",\"value\":\"/opt/sidecar/config.yaml\"},"
+    "{\"name\":\"OKG_PROBE_TOKEN\",\"valueFrom\":{\"fieldRef\":{\"apiVersion\":\"v1\","
+    "\"fieldPath\":\"metadata.annotations['okg.game.kruise.io/probe-token']\"}}},"
+    "{\"name\":\"OKG_REPORT_URL\",\"value\":\"http://okg-controller:8081/v1/probe-results\"}]";
+
+static void test_sidecar_replaced(void **state)
+{
+	struct mut_opts o = defaults;
+	cJSON *pod = parse(sidecar_pod_yaml), *before = cJSON_Duplicate(pod, 1);
+	cJSON *want_env = cJSON_Parse(sidecar_env_json), *side, *old_side;
+	char *patch, *again;
+
+	(void)state;
+	o.report_url = "http://okg-controller:8081/v1/probe-results";
+	o.pull_policy = "IfNotPresent";
+	patch = mutate(pod, &o, NULL);
+	assert_non_null(patch);
+	apply_patch(pod, patch);
+	/* still two containers; the game container is untouched (no exec probes here) */
+	assert_int_equal(cJSON_GetArraySize(at(pod, "spec", "containers")), 2);
+	assert_true(cJSON_Compare(cJSON_GetArrayItem(at(pod, "spec", "containers"), 0),
+				  cJSON_GetArrayItem(at(before, "spec", "containers"), 0), 1));
+	side = cJSON_GetArrayItem(at(pod, "spec", "containers"), 1);
+	old_side = cJSON_GetArrayItem(at(before, "spec", "containers"), 1);
+	assert_string_equal(at(side, "name", NULL)->valuestring, "sidecar");
+	assert_string_equal(at(side, "image", NULL)->valuestring, "okg:latest");
+	assert_string_equal(at(side, "imagePullPolicy", NULL)->valuestring, "IfNotPresent");
+	assert_int_equal(cJSON_GetArraySize(at(side, "command", NULL)), 1);
+	assert_string_equal(cJSON_GetArrayItem(at(side, "command", NULL), 0)->valuestring,
+			    "/usr/local/bin/okg-probe");
+	assert_null(at(side, "args", NULL));
+	assert_null(at(side, "readinessProbe", NULL));
+	assert_true(cJSON_Compare(at(side, "env", NULL), want_env, 1));
+	/* least privilege: it only makes HTTP requests */
+	assert_true(
+	    cJSON_IsFalse(at(at(side, "securityContext", NULL), "allowPrivilegeEscalation", NULL)));
+	assert_string_equal(
+	    cJSON_GetArrayItem(at(at(side, "securityContext", NULL), "capabilities", "drop"), 0)
+		->valuestring,
+	    "ALL");
+	assert_null(at(at(side, "securityContext", NULL), "capabilities", "add"));
+	/* the user's mounts (the ConfigMap), ports and resources stay */
+	assert_true(
+	    cJSON_Compare(at(side, "volumeMounts", NULL), at(old_side, "volumeMounts", NULL), 1));
+	assert_true(cJSON_Compare(at(side, "ports", NULL), at(old_side, "ports", NULL), 1));
+	assert_true(cJSON_Compare(at(side, "resources", NULL), at(old_side, "resources", NULL), 1));
+	assert_true(cJSON_Compare(at(pod, "spec", "volumes"), at(before, "spec", "volumes"), 1));
+	assert_string_equal(
+	    at(at(pod, "metadata", "annotations"), "okg.game.kruise.io/probe-injected", NULL)
+		->valuestring,
+	    "true");
+	/* no okg-probe container is added */
+	assert_false(json_has_name(at(pod, "spec", "containers"), "okg-probe"));
+	/* re-invocation: nothing more */
+	again = mutate(pod, &o, NULL);
+	assert_null(again);
+	free(patch);
+	cJSON_Delete(want_env);
+	cJSON_Delete(before);
+	cJSON_Delete(pod);
+}
+
+static void test_sidecar_minimal_and_warnings(void **state)
+{
+	cJSON *pod;
+	char *patch;
+	struct fe_list w;
+
+	(void)state;
+	/* no env, no pull policy flag: env is added, the user's pull policy stays */
+	pod = parse(POD_HEAD "  labels: {game.kruise.io/owner-gss: gs}\n"
+			     "  annotations: {okg.game.kruise.io/sidecar: side}\n"
+			     "spec: {containers: [{name: side, image: okg-sidecar:v1, "
+			     "imagePullPolicy: Always}]}\n");
+	patch = mutate(pod, &defaults, NULL);
+	assert_non_null(patch);
+	apply_patch(pod, patch);
+	{
+		const cJSON *c = cJSON_GetArrayItem(at(pod, "spec", "containers"), 0);
+
+		assert_string_equal(at(c, "imagePullPolicy", NULL)->valuestring, "Always");
+		assert_int_equal(cJSON_GetArraySize(at(c, "env", NULL)), 6); /* no report URL */
+		assert_null(at(pod, "spec", "shareProcessNamespace"));
+	}
+	free(patch);
+	cJSON_Delete(pod);
+	/* the annotation names no container: a warning, nothing changed */
+	pod = parse(POD_HEAD "  labels: {game.kruise.io/owner-gss: gs}\n"
+			     "  annotations: {okg.game.kruise.io/sidecar: gone}\n"
+			     "spec: {containers: [{name: side, image: okg-sidecar:v1}]}\n");
+	fe_init(&w);
+	assert_null(mutate(pod, &defaults, &w));
+	assert_int_equal(w.n_warns, 1);
+	assert_string_equal(w.warns[0],
+			    "metadata.annotations[okg.game.kruise.io/sidecar]: no "
+			    "container is named \"gone\"; the sidecar was not replaced");
+	fe_free(&w);
+	cJSON_Delete(pod);
+	/* no owner label, or a mirror pod: left alone */
+	pod = parse(POD_HEAD "  annotations: {okg.game.kruise.io/sidecar: side}\n"
+			     "spec: {containers: [{name: side, image: okg-sidecar:v1}]}\n");
+	assert_null(mutate(pod, &defaults, NULL));
+	cJSON_Delete(pod);
+	pod = parse(POD_HEAD "  labels: {game.kruise.io/owner-gss: gs}\n"
+			     "  annotations: {okg.game.kruise.io/sidecar: side, "
+			     "kubernetes.io/config.mirror: x}\n"
+			     "spec: {containers: [{name: side, image: okg-sidecar:v1}]}\n");
+	assert_null(mutate(pod, &defaults, NULL));
+	cJSON_Delete(pod);
 }
 
 static void test_share_process_namespace(void **state)
@@ -568,6 +724,8 @@ int main(void)
 	    cmocka_unit_test(test_left_alone),
 	    cmocka_unit_test(test_unusable_probes_warn),
 	    cmocka_unit_test(test_share_process_namespace),
+	    cmocka_unit_test(test_sidecar_replaced),
+	    cmocka_unit_test(test_sidecar_minimal_and_warnings),
 	    cmocka_unit_test(test_pointer_escaping),
 	    cmocka_unit_test(test_flags_shape_container),
 	    cmocka_unit_test(test_review_patch),
