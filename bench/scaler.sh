@@ -112,7 +112,8 @@ YAML
     echo "control plane (kube-apiserver 1.20.2 + etcd), a GameServerSet of $SERVERS replicas whose"
     echo "pods and GameServers the controller created (${create_s} s and ${gs_s} s; no node simulator:"
     echo "the pods stay Pending), then the same client on the controller's --scaler-listen port; each"
-    echo "answer walks the real pod informer cache (ctl_set_counts). Load average"
+    echo "answer decodes the set from the real informer cache and reads the per-set counts that the"
+    echo "pod handlers keep (ctl_set_counts). Load average"
     echo "$(cut -d' ' -f1 /proc/loadavg) when it ended."
     echo
     echo "| scenario | p50 µs | p90 µs | p99 µs | max µs | mean µs | notes |"
@@ -147,17 +148,19 @@ fi
   echo "load average ${load_start} at the start, ${load_end} at the end; ${took} s), commit ${commit}${dirty}."
   echo
   echo "Scenario: the scaler (controller/scaler.c, its own thread, as in okg-controller) on"
-  echo "127.0.0.1 with a counts provider doing what \`ctl_set_counts\` does on the informer caches: a"
-  echo "deep copy of the set under the cache lock, then a walk over every cached pod with the"
-  echo "controller's helpers, on $SERVERS pods built by \`obj_build_pod\` and trimmed by"
-  echo "\`obj_trim_pod\` (70% None, 10% each Allocated / WaitToBeDeleted / Maintaining). Client: C,"
+  echo "127.0.0.1 with a counts provider doing what \`ctl_set_counts\` does on the informer caches:"
+  echo "decode the packed set under the cache lock, then copy the set's pod counts, which the"
+  echo "controller's pod handlers keep as pods change, from $SERVERS pods built by \`obj_build_pod\`"
+  echo "and trimmed by \`obj_trim_pod\` (70% None, 10% each Allocated / WaitToBeDeleted /"
+  echo "Maintaining). The \"walk every pod\" rows time what an answer cost before the counts were"
+  echo "kept (until commit dbc6d6c): a walk over every cached pod. Client: C,"
   echo "nghttp2, one HTTP/2 connection, TCP_NODELAY, one call at a time after 200 warm-up calls; a"
   echo "call is timed from the request to the trailers. No Python in the loop."
   echo
   printf '%s\n' "$out"
   echo
-  echo "Reading: a call costs the cache walk plus about the \"0 servers\" row (gRPC, HTTP/2,"
-  echo "loopback). The walk is linear in the pods of the whole cache and runs on the scaler's one"
+  echo "Reading: a call costs reading the counts plus about the \"0 servers\" row (gRPC, HTTP/2,"
+  echo "loopback); it no longer grows with the pods in the cache. Answers run on the scaler's one"
   echo "thread, so concurrent callers queue (the 4-client row). KEDA calls GetMetrics once per"
   echo "HPA sync (15 s) and IsActive once per pollingInterval per ScaledObject."
   echo
