@@ -26,13 +26,18 @@ kube_port_listening() {
   [ -n "$(ss -Hltn "sport = :$1" 2>/dev/null)" ]
 }
 
-# kube_pick_ports N: print N distinct random TCP ports in 20000-60999 nobody listens on.
+# kube_pick_ports N: print N distinct random TCP ports nobody listens on, outside the kernel's
+# ephemeral range: a port that some outgoing connection holds as its local port cannot be
+# bound either, and a busy machine has thousands of those.
 kube_pick_ports() {
-  local n=$1 p picked=() tries=0 q dup
+  local n=$1 p picked=() tries=0 q dup eph_lo eph_hi lo=10000 hi=32767
+  read -r eph_lo eph_hi </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || eph_lo=32768 eph_hi=60999
+  if [ "$eph_lo" -gt 15000 ]; then hi=$((eph_lo - 1)); else lo=$((eph_hi + 1)) hi=65000; fi
+  [ "$lo" -lt "$hi" ] || { lo=20000 hi=60999; }
   while [ "${#picked[@]}" -lt "$n" ]; do
     tries=$((tries + 1))
     [ "$tries" -lt 1000 ] || { kube_log "error: no free ports found"; return 1; }
-    p=$(shuf -i 20000-60999 -n 1)
+    p=$(shuf -i "$lo-$hi" -n 1)
     dup=0
     for q in "${picked[@]}"; do [ "$q" != "$p" ] || dup=1; done
     [ "$dup" = 0 ] || continue
