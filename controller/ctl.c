@@ -1529,8 +1529,10 @@ int ctl_probe_report(struct ctl *c, const char *body, size_t len, const char *to
 	int r;
 
 	r = rp_parse(body, len, &rep, err, errlen);
-	if (r < 0)
+	if (r < 0) {
+		atomic_fetch_add(&c->stats.probe_reports_refused, 1);
 		return r == -E2BIG ? 413 : 400;
+	}
 	pod = inf_get(c->pods, rep.ns, rep.pod);
 	uid = obj_str(pod, "metadata.uid");
 	owner = obj_label(pod, OKG_LABEL_OWNER_GSS);
@@ -1564,10 +1566,14 @@ int ctl_probe_report(struct ctl *c, const char *body, size_t len, const char *to
 		}
 	}
 	snprintf(key, sizeof(key), "%s/%s", rep.ns, owner);
-	r = rp_store_put(c->reports, &rep) < 0 ? 500 : 204;
-	if (r == 204)
+	r = rp_store_put(c->reports, &rep);
+	/* A heartbeat that repeats the stored outcome needs no reconcile of the whole set: the
+	 * outcome was queued when it arrived, and a failed reconcile is retried by the queue. */
+	if (r > 0)
 		wq_add(c->q, key);
+	r = r < 0 ? 500 : 204;
 out:
+	atomic_fetch_add(r == 204 ? &c->stats.probe_reports : &c->stats.probe_reports_refused, 1);
 	rp_report_free(&rep);
 	cJSON_Delete(pod);
 	return r;
@@ -1661,12 +1667,16 @@ int ctl_metrics(struct ctl *c, struct buf *out)
 		   "# TYPE okg_updates_total counter\nokg_updates_total{kind=\"in_place\"} %lu\n"
 		   "okg_updates_total{kind=\"recreate\"} %lu\n"
 		   "# TYPE okg_workqueue_depth gauge\nokg_workqueue_depth %zu\n"
+		   "# TYPE okg_probe_reports_total counter\n"
+		   "okg_probe_reports_total{result=\"taken\"} %lu\n"
+		   "okg_probe_reports_total{result=\"refused\"} %lu\n"
 		   "# TYPE okg_gameserver_info gauge\n",
 		   atomic_load(&s->reconciles), atomic_load(&s->reconcile_errors),
 		   atomic_load(&s->pods_created), atomic_load(&s->pods_deleted),
 		   atomic_load(&s->gs_created), atomic_load(&s->scale_ups),
 		   atomic_load(&s->scale_downs), atomic_load(&s->in_place_updates),
-		   atomic_load(&s->recreate_updates), wq_len(c->q));
+		   atomic_load(&s->recreate_updates), wq_len(c->q), atomic_load(&s->probe_reports),
+		   atomic_load(&s->probe_reports_refused));
 	{
 		struct inf_stats st[3];
 		const char *names[3] = {"gameserversets", "gameservers", "pods"};

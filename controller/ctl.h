@@ -21,6 +21,8 @@
 struct ctl_stats {
 	atomic_ulong reconciles, reconcile_errors, pods_created, pods_deleted, gs_created,
 	    scale_ups, scale_downs, in_place_updates, recreate_updates;
+	/* probe reports taken (204) and refused (any other answer) */
+	atomic_ulong probe_reports, probe_reports_refused;
 };
 
 struct ctl;

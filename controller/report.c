@@ -201,9 +201,37 @@ static struct entry *find(struct rp_store *s, const char *ns, const char *pod)
 	return NULL;
 }
 
+static bool same_str(const cJSON *a, const cJSON *b, const char *key)
+{
+	const char *x = obj_str(a, key), *y = obj_str(b, key);
+
+	return x && y ? strcmp(x, y) == 0 : x == y;
+}
+
+/* Whether two result lists say the same to sq_evaluate: per quality, in order, the name,
+ * state, result and opsState. Probe times and messages may differ. */
+static bool same_outcome(const cJSON *a, const cJSON *b)
+{
+	const cJSON *x, *y;
+
+	if (!a || !b || cJSON_GetArraySize(a) != cJSON_GetArraySize(b))
+		return false;
+	for (x = a->child, y = b->child; x && y; x = x->next, y = y->next) {
+		const cJSON *sx = cJSON_GetObjectItemCaseSensitive(x, "state");
+		const cJSON *sy = cJSON_GetObjectItemCaseSensitive(y, "state");
+
+		if (!same_str(x, y, "name") || !same_str(x, y, "result") ||
+		    !same_str(x, y, "opsState") || cJSON_IsTrue(sx) != cJSON_IsTrue(sy) ||
+		    cJSON_IsFalse(sx) != cJSON_IsFalse(sy))
+			return false;
+	}
+	return true;
+}
+
 int rp_store_put(struct rp_store *s, struct rp_report *r)
 {
 	struct entry *e;
+	int changed;
 
 	pthread_mutex_lock(&s->lock);
 	e = find(s, r->ns, r->pod);
@@ -217,6 +245,7 @@ int rp_store_put(struct rp_store *s, struct rp_report *r)
 		e->next = s->head;
 		s->head = e;
 	}
+	changed = strcmp(e->uid, r->uid) != 0 || !same_outcome(e->results, r->results);
 	if (strcmp(e->uid, r->uid) != 0)
 		e->applied_rv[0] = '\0';
 	snprintf(e->uid, sizeof(e->uid), "%s", r->uid);
@@ -224,7 +253,7 @@ int rp_store_put(struct rp_store *s, struct rp_report *r)
 	e->results = r->results;
 	r->results = NULL;
 	pthread_mutex_unlock(&s->lock);
-	return 0;
+	return changed;
 }
 
 cJSON *rp_store_get(struct rp_store *s, const char *ns, const char *pod, const char *uid)

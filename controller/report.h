@@ -29,7 +29,9 @@ struct rp_store;
 int rp_store_new(struct rp_store **out);
 void rp_store_free(struct rp_store *s);
 
-/* Takes ownership of r->results. */
+/* Takes ownership of r->results. Returns 1 when the pod is new here, its uid changed, or a
+ * quality's name, state, result or opsState differs from what was stored (work for
+ * sq_evaluate); 0 when only probe times or messages differ (a heartbeat: nothing to do). */
 int rp_store_put(struct rp_store *s, struct rp_report *r);
 /* A copy of the newest results for the pod with that uid, or NULL. Caller deletes. */
 cJSON *rp_store_get(struct rp_store *s, const char *ns, const char *pod, const char *uid);

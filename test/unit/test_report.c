@@ -83,7 +83,7 @@ static void put(struct rp_store *s, const char *ns, const char *pod, const char 
 {
 	struct rp_report r = report(ns, pod, uid, results_q);
 
-	assert_int_equal(rp_store_put(s, &r), 0);
+	assert_true(rp_store_put(s, &r) >= 0);
 	assert_null(r.results); /* ownership moved */
 	rp_report_free(&r);
 }
@@ -538,6 +538,70 @@ static void test_store_replace_on_newer_report(void **state)
 	rp_store_free(s);
 }
 
+/* rp_store_put's answer: 1 when there is something for sq_evaluate to do, 0 for a heartbeat. */
+static int put_rc(struct rp_store *s, const char *uid, const char *results_q)
+{
+	struct rp_report r = report("ns", "p", uid, results_q);
+	int rc = rp_store_put(s, &r);
+
+	rp_report_free(&r);
+	return rc;
+}
+
+static void test_store_put_says_what_changed(void **state)
+{
+	struct rp_store *s = store();
+
+	(void)state;
+	assert_int_equal(put_rc(s, "u",
+				"[{'name':'q','state':true,'result':'ok','probeTime':"
+				"'2024-05-01T10:00:00Z','message':'a'},{'name':'r','state':null}]"),
+			 1); /* new pod */
+	/* heartbeat: newer probe time, other message, same outcome */
+	assert_int_equal(put_rc(s, "u",
+				"[{'name':'q','state':true,'result':'ok','probeTime':"
+				"'2024-05-01T10:01:00Z','message':'b'},{'name':'r','state':null}]"),
+			 0);
+	assert_int_equal(put_rc(s, "u",
+				"[{'name':'q','state':false,'result':'ok'},"
+				"{'name':'r','state':null}]"),
+			 1); /* state */
+	assert_int_equal(put_rc(s, "u",
+				"[{'name':'q','state':false,'result':'ok'},"
+				"{'name':'r','state':null}]"),
+			 0);
+	assert_int_equal(put_rc(s, "u",
+				"[{'name':'q','state':false,'result':'ok'},"
+				"{'name':'r','state':false}]"),
+			 1); /* null -> false */
+	assert_int_equal(put_rc(s, "u",
+				"[{'name':'q','state':false,'result':'busy'},"
+				"{'name':'r','state':false}]"),
+			 1); /* result */
+	assert_int_equal(put_rc(s, "u",
+				"[{'name':'q','state':false,'result':'busy',"
+				"'opsState':'Maintaining'},{'name':'r','state':false}]"),
+			 1); /* opsState asked for */
+	assert_int_equal(put_rc(s, "u",
+				"[{'name':'q','state':false,'result':'busy',"
+				"'opsState':'Maintaining'}]"),
+			 1); /* a quality fewer */
+	assert_int_equal(put_rc(s, "u",
+				"[{'name':'x','state':false,'result':'busy',"
+				"'opsState':'Maintaining'}]"),
+			 1); /* another name */
+	assert_int_equal(put_rc(s, "u2",
+				"[{'name':'x','state':false,'result':'busy',"
+				"'opsState':'Maintaining'}]"),
+			 1); /* the pod was recreated */
+	rp_store_remove(s, "ns", "p");
+	assert_int_equal(put_rc(s, "u2",
+				"[{'name':'x','state':false,'result':'busy',"
+				"'opsState':'Maintaining'}]"),
+			 1); /* known again after a removal (or a controller restart) */
+	rp_store_free(s);
+}
+
 static void test_store_remove(void **state)
 {
 	struct rp_store *s = store();
@@ -624,7 +688,7 @@ static void *worker_main(void *arg)
 			 "\"name\":\"q\",\"state\":true,\"result\":\"%d-%d\"}]}",
 			 pod, uid, w->id, i);
 		if (rp_parse(body, strlen(body), &r, err, sizeof(err)) != 0 ||
-		    rp_store_put(w->s, &r) != 0)
+		    rp_store_put(w->s, &r) < 0)
 			w->bad++;
 		rp_report_free(&r);
 		res = rp_store_get(w->s, "ns", pod, uid);
@@ -683,6 +747,7 @@ int main(void)
 	    cmocka_unit_test(test_store_put_get_by_uid),
 	    cmocka_unit_test(test_store_get_returns_copy),
 	    cmocka_unit_test(test_store_replace_on_newer_report),
+	    cmocka_unit_test(test_store_put_says_what_changed),
 	    cmocka_unit_test(test_store_remove),
 	    cmocka_unit_test(test_store_awaiting),
 	    cmocka_unit_test(test_store_concurrency),
